@@ -1,0 +1,121 @@
+import { RemoteStateError } from '../errors.js';
+import { readFilesCommand } from '../commands/release-files.js';
+import { listReleasesCommand, resolveTagsCommand } from '../commands/releases.js';
+import { RELEASE_FILES, RELEASE_ID_PATTERN, releaseDir } from '../commands/site-layout.js';
+import { artifactHash } from '../release/artifact-hash.js';
+import type { ReleaseMetadata } from '../release/metadata.js';
+import type { SiteSession } from './site-session.js';
+
+export interface ReleaseEntry {
+  readonly releaseId: string;
+  /** null when `release.json` is missing or damaged: such a release is never chosen. */
+  readonly metadata: ReleaseMetadata | null;
+}
+
+/** All releases, oldest first, from one remote command whatever their number. */
+export async function listReleases(session: SiteSession): Promise<ReleaseEntry[]> {
+  const { stdout } = await session.runner.exec(listReleasesCommand(session.layout));
+  const entries: ReleaseEntry[] = [];
+  for (const line of stdout.split('\n')) {
+    const [releaseId, encoded] = line.split('\t');
+    if (!releaseId || !RELEASE_ID_PATTERN.test(releaseId)) continue;
+    let metadata: ReleaseMetadata | null = null;
+    if (encoded && encoded !== '!') {
+      try {
+        metadata = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as ReleaseMetadata;
+        if (metadata.release_id !== releaseId) metadata = null;
+      } catch {
+        metadata = null;
+      }
+    }
+    entries.push({ releaseId, metadata });
+  }
+  return entries.sort((a, b) =>
+    a.releaseId < b.releaseId ? -1 : a.releaseId > b.releaseId ? 1 : 0,
+  );
+}
+
+/**
+ * The automatic rollback target: the newest release older than `currentId`
+ * whose recorded health is not `unhealthy`.
+ */
+export function pickRollbackTarget(
+  releases: readonly ReleaseEntry[],
+  currentId: string | null,
+): ReleaseEntry | undefined {
+  return [...releases]
+    .reverse()
+    .find(
+      (r) =>
+        (currentId === null || r.releaseId < currentId) &&
+        r.metadata !== null &&
+        r.metadata.health_status !== 'unhealthy',
+    );
+}
+
+/**
+ * Checks a release before anything changes: its files are all there and
+ * readable, its artifact hash matches a recomputation, and each pinned image
+ * tag still names the recorded image. Returns the release's metadata.
+ */
+export async function verifyRelease(
+  session: SiteSession,
+  releaseId: string,
+): Promise<ReleaseMetadata> {
+  const dir = releaseDir(session.layout, releaseId);
+  const metaPath = `${dir}/${RELEASE_FILES.metadata}`;
+  const first = await session.runner.exec(
+    readFilesCommand([metaPath, `${dir}/${RELEASE_FILES.artifactHash}`]),
+  );
+  const [metaLine, hashLine] = first.stdout.split('\n');
+  const metaEncoded = metaLine?.split('\t')[1];
+  if (!metaEncoded || metaEncoded === '!') {
+    throw new RemoteStateError(
+      `Release ${releaseId} is missing or incomplete: ${metaPath} cannot be read`,
+    );
+  }
+  let metadata: ReleaseMetadata;
+  try {
+    metadata = JSON.parse(Buffer.from(metaEncoded, 'base64').toString('utf8')) as ReleaseMetadata;
+  } catch {
+    throw new RemoteStateError(`${metaPath} is not valid JSON`);
+  }
+  const recordedHash = Buffer.from(hashLine?.split('\t')[1] ?? '', 'base64')
+    .toString('utf8')
+    .trim();
+  if (!/^[a-f0-9]{64}$/.test(recordedHash)) {
+    throw new RemoteStateError(`${dir}/${RELEASE_FILES.artifactHash} is missing or damaged`);
+  }
+  const required = [...metadata.files, RELEASE_FILES.pinOverride];
+  const contents = await session.runner.exec(readFilesCommand(required.map((f) => `${dir}/${f}`)));
+  const files = [];
+  for (const [index, line] of contents.stdout.split('\n').filter(Boolean).entries()) {
+    const encoded = line.split('\t')[1];
+    const path = required[index] ?? '';
+    if (encoded === undefined || encoded === '!') {
+      throw new RemoteStateError(`Release ${releaseId}: ${dir}/${path} is missing or unreadable`);
+    }
+    if (path !== RELEASE_FILES.pinOverride)
+      files.push({ path, content: Buffer.from(encoded, 'base64') });
+  }
+  const imageIds = Object.fromEntries(metadata.services.map((s) => [s.service, s.image_id]));
+  const recomputed = artifactHash(files, imageIds);
+  if (recomputed !== recordedHash || recordedHash !== metadata.artifact_hash) {
+    throw new RemoteStateError(
+      `Release ${releaseId} was modified after it was made: its artifact hash ${recomputed.slice(0, 12)}… ` +
+        `does not match the recorded ${recordedHash.slice(0, 12)}…`,
+    );
+  }
+  const tags = metadata.services.map((s) => s.pinned_tag);
+  const resolved = (await session.runner.exec(resolveTagsCommand(tags))).stdout.split('\n');
+  const missing = metadata.services.filter((s, i) => resolved[i]?.trim() !== s.image_id);
+  if (missing.length > 0) {
+    throw new RemoteStateError(
+      `Release ${releaseId} cannot run: pinned image(s) missing on the host: ` +
+        missing
+          .map((s) => `${s.service} (${s.pinned_tag} = ${s.image_id.slice(0, 19)})`)
+          .join(', '),
+    );
+  }
+  return metadata;
+}

@@ -1,0 +1,210 @@
+import { LockTimeoutError, RemoteCommandError, RemoteStateError } from '../errors.js';
+import type { ComposeTool } from '../commands/compose.js';
+import {
+  LOCK_BUSY_EXIT,
+  LOCK_HEARTBEAT_SECONDS,
+  LOCK_READY_LINE,
+  lockHolderCommand,
+  readLockInfoCommand,
+  writeLockInfoCommand,
+} from '../commands/lock.js';
+import {
+  appendLineCommand,
+  siteStateCommand,
+  writeFileAtomicCommand,
+} from '../commands/release-files.js';
+import { RELEASE_ID_PATTERN, siteLayout, type SiteLayout } from '../commands/site-layout.js';
+import type { SharedSettings } from '../inputs/shared-settings.js';
+import { auditLine, type AuditEntry, type Manifest } from '../release/metadata.js';
+import type { HeldProcess, Runner } from '../remote/runner.js';
+import type { OperationDeps } from './deps.js';
+
+/** What the target told us about a site in one read-only round trip. */
+export interface SiteState {
+  readonly home: string;
+  readonly currentReleaseId: string | null;
+  readonly currentHash: string | null;
+  readonly manifest: Manifest | null;
+  readonly compose: ComposeTool | null;
+  readonly freeKb: number | null;
+}
+
+export function parseSiteState(
+  stdout: string,
+  layout: SiteLayout,
+  site: string,
+  warn: (message: string) => void,
+): SiteState {
+  const fields = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const [key, ...rest] = line.split('\t');
+    if (key) fields.set(key, rest);
+  }
+  const currentTarget = fields.get('current')?.[0] ?? null;
+  let currentReleaseId: string | null = null;
+  if (currentTarget !== null) {
+    const id = currentTarget.replace(/^releases\//, '');
+    if (!RELEASE_ID_PATTERN.test(id) || !currentTarget.startsWith('releases/')) {
+      throw new RemoteStateError(
+        `${layout.current} points to '${currentTarget}', which is not a Berth release; fix or remove the link`,
+      );
+    }
+    currentReleaseId = id;
+  }
+  let manifest: Manifest | null = null;
+  const encoded = fields.get('manifest')?.[0];
+  if (encoded !== undefined) {
+    try {
+      const parsed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Manifest;
+      if (typeof parsed !== 'object' || parsed === null || !('current_release_id' in parsed)) {
+        throw new Error('not a manifest object');
+      }
+      manifest = parsed;
+    } catch (error) {
+      warn(
+        `${layout.manifest} is damaged (${(error as Error).message}); ` +
+          `it will be rebuilt from ${layout.current}${currentReleaseId ? ` (${currentReleaseId})` : ''}`,
+      );
+      manifest = {
+        site_id: site,
+        current_release_id: currentReleaseId,
+        previous_release_id: null,
+        last_health_status: 'unknown',
+        updated_at: new Date(0).toISOString(),
+      };
+    }
+  }
+  const composeFields = fields.get('compose');
+  const compose: ComposeTool | null =
+    composeFields && composeFields[0]
+      ? {
+          argv: composeFields[0] === 'docker compose' ? ['docker', 'compose'] : ['docker-compose'],
+          version: (composeFields[1] ?? '').trim(),
+        }
+      : null;
+  const freeKb = Number(fields.get('free_kb')?.[0]);
+  return {
+    home: fields.get('home')?.[0] ?? '',
+    currentReleaseId,
+    currentHash: fields.get('current_hash')?.[0]?.trim() || null,
+    manifest,
+    compose,
+    freeKb: Number.isFinite(freeKb) ? freeKb : null,
+  };
+}
+
+/** A connection to the target for one site: state, lock and audit in one place. */
+export class SiteSession {
+  private lock: HeldProcess | undefined;
+
+  private constructor(
+    readonly runner: Runner,
+    readonly layout: SiteLayout,
+    private readonly settings: SharedSettings,
+    private readonly deps: OperationDeps,
+  ) {}
+
+  static async open(settings: SharedSettings, deps: OperationDeps): Promise<SiteSession> {
+    const runner = await deps.connect(settings.connection, {
+      onCommand: (label, result) =>
+        deps.log.info(result ? `$ ${label}  (${result.durationMs} ms)` : `$ ${label}  (failed)`),
+      warn: (message) => deps.log.warning(message, 'Host key not verified'),
+      info: (message) => deps.log.info(message),
+    });
+    return new SiteSession(
+      runner,
+      siteLayout(settings.site.deployRoot, settings.site.site),
+      settings,
+      deps,
+    );
+  }
+
+  /** Absolute form of a target path, for outputs and messages. */
+  absolute(path: string, state: SiteState): string {
+    return path.startsWith('/') || !state.home ? path : `${state.home}/${path}`;
+  }
+
+  async readState(): Promise<SiteState> {
+    const result = await this.runner.exec(
+      siteStateCommand(this.layout, this.settings.site.composeCommand),
+    );
+    return parseSiteState(result.stdout, this.layout, this.settings.site.site, (m) =>
+      this.deps.log.warning(m, 'Site state repaired'),
+    );
+  }
+
+  requireCompose(state: SiteState): ComposeTool {
+    if (state.compose) return state.compose;
+    const choice = this.settings.site.composeCommand;
+    throw new RemoteStateError(
+      choice === 'auto'
+        ? `Neither 'docker compose' nor 'docker-compose' works on ${this.runner.target} for this user`
+        : `'${choice}' (input 'compose-command') does not work on ${this.runner.target} for this user`,
+    );
+  }
+
+  /** Takes the site lock; waits up to `lock-timeout`, then names the holder. */
+  async acquireLock(operation: string): Promise<void> {
+    const { site, lockTimeoutSeconds } = this.settings.site;
+    try {
+      this.lock = await this.runner.hold(
+        lockHolderCommand(this.layout, lockTimeoutSeconds),
+        LOCK_READY_LINE,
+        LOCK_HEARTBEAT_SECONDS * 1000,
+      );
+    } catch (error) {
+      if (error instanceof RemoteCommandError && error.exitCode === LOCK_BUSY_EXIT) {
+        const info = await this.runner
+          .exec(readLockInfoCommand(this.layout))
+          .then((r) => r.stdout.trim())
+          .catch(() => '');
+        throw new LockTimeoutError(site, lockTimeoutSeconds, info);
+      }
+      throw error;
+    }
+    const { run } = this.deps;
+    const info = JSON.stringify({
+      operation,
+      actor: run.actor,
+      run_url: run.runUrl,
+      started_at: new Date(this.deps.now()).toISOString(),
+    });
+    await this.runner.exec(writeLockInfoCommand(this.layout, info));
+  }
+
+  async writeManifest(manifest: Manifest): Promise<void> {
+    await this.runner.exec(
+      writeFileAtomicCommand(this.layout.manifest, JSON.stringify(manifest, null, 2) + '\n'),
+    );
+  }
+
+  async appendAudit(entry: AuditEntry, logPath = this.layout.auditLog): Promise<void> {
+    await this.runner.exec(appendLineCommand(logPath, auditLine(entry)));
+  }
+
+  auditEntry(
+    operation: string,
+    startedAt: number,
+    fields: Pick<AuditEntry, 'from_release' | 'to_release' | 'result'> & { detail?: string },
+  ): AuditEntry {
+    const { run } = this.deps;
+    return {
+      time: new Date(this.deps.now()).toISOString(),
+      operation,
+      site: this.settings.site.site,
+      actor: run.actor,
+      run_url: run.runUrl,
+      ...fields,
+      duration_ms: this.deps.now() - startedAt,
+    };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.lock?.release();
+    } finally {
+      this.lock = undefined;
+      await this.runner.close();
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** The compose CLI chosen on the target, with its version. */
+export interface ComposeTool {
+  readonly argv: readonly ['docker', 'compose'] | readonly ['docker-compose'];
+  readonly version: string;
+}
+
+/** Everything that identifies one compose project on disk. */
+export interface ComposeProject {
+  readonly tool: ComposeTool;
+  readonly projectName: string;
+  /** Directory relative paths in the compose files resolve against. */
+  readonly projectDirectory: string;
+  readonly envFile: string;
+  /** Applied in order, like repeated `-f`. */
+  readonly files: readonly string[];
+}
+
+export function composeCommand(project: ComposeProject, subcommand: readonly string[]): string[] {
+  return [
+    ...project.tool.argv,
+    '--project-name',
+    project.projectName,
+    '--project-directory',
+    project.projectDirectory,
+    '--env-file',
+    project.envFile,
+    ...project.files.flatMap((file) => ['--file', file]),
+    ...subcommand,
+  ];
+}
+
+/** Prints the fully resolved configuration (YAML for v1, YAML for v2); validates the files. */
+export const configSubcommand = (): string[] => ['config'];
+export const pullSubcommand = (): string[] => ['pull', '--quiet'];
+export const upSubcommand = (): string[] => ['up', '--detach', '--remove-orphans'];
+export const stopSubcommand = (): string[] => ['stop'];
+export const startSubcommand = (): string[] => ['start'];
+export const restartSubcommand = (): string[] => ['restart'];
+export const downSubcommand = (removeVolumes: boolean): string[] =>
+  removeVolumes ? ['down', '--remove-orphans', '--volumes'] : ['down', '--remove-orphans'];
+
+/** Logs of the named services, last `lines` lines, no colours. */
+export const logsSubcommand = (services: readonly string[], lines: number): string[] => [
+  'logs',
+  '--no-color',
+  '--tail',
+  String(lines),
+  ...services,
+];

@@ -1,0 +1,56 @@
+/** Label every compose version puts on the containers of a project. */
+export const PROJECT_LABEL = 'com.docker.compose.project';
+
+/** One output line per reference, in order: `<image id>\t<repo digests as JSON>`. */
+export function inspectImagesCommand(references: readonly string[]): string[] {
+  return [
+    'docker',
+    'image',
+    'inspect',
+    '--format',
+    '{{.Id}}\t{{json .RepoDigests}}',
+    '--',
+    ...references,
+  ];
+}
+
+/** Tags each image id with its release tag, in one process on the target. */
+export function tagImagesCommand(pairs: ReadonlyArray<{ imageId: string; tag: string }>): string[] {
+  return [
+    'sh',
+    '-c',
+    'while [ "$#" -ge 2 ]; do docker tag "$1" "$2" || exit; shift 2; done',
+    'berth-tag',
+    ...pairs.flatMap((pair) => [pair.imageId, pair.tag]),
+  ];
+}
+
+/** Removes tags; an image disappears only when no container and no other tag uses it. */
+export function untagImagesCommand(tags: readonly string[]): string[] {
+  return ['docker', 'image', 'rm', '--no-prune', '--', ...tags];
+}
+
+/** A project's containers (running or not) with their state as JSON lines. */
+export function projectContainersCommand(projectName: string): string[] {
+  return [
+    'docker',
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=${PROJECT_LABEL}=${projectName}`,
+    '--format',
+    '{{.ID}}',
+  ];
+}
+
+/** Full state of containers, one JSON document per container. */
+export function inspectContainersCommand(ids: readonly string[]): string[] {
+  return ['docker', 'container', 'inspect', '--format', '{{json .}}', '--', ...ids];
+}
+
+/** Local tag that keeps a release's image alive: `berth/<site>:<release-id>-<service>`. */
+export function releaseImageTag(site: string, releaseId: string, service: string): string {
+  const safeService = service.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 90);
+  return `berth/${site.toLowerCase()}:${releaseId}-${safeService}`;
+}

@@ -1,0 +1,4 @@
+import './dirname-shim.js';
+import { runDeployReleaseStep } from '../steps/deploy-release-step.js';
+
+await runDeployReleaseStep();

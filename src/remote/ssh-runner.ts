@@ -1,0 +1,204 @@
+import type { Duplex } from 'node:stream';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { ConnectionError } from '../errors.js';
+import { settle, withTimeout } from './command-output.js';
+import type {
+  CommandListener,
+  ExecOptions,
+  ExecResult,
+  HeldProcess,
+  Runner,
+  TargetFile,
+} from './runner.js';
+import { describeCommand } from './describe-command.js';
+import { toCommandLine } from './shell-quote.js';
+
+/** OpenSSH's default MaxSessions is 10; one is the lock, keep a margin. */
+const MAX_CHANNELS = 6;
+
+/** Runs commands over one authenticated ssh2 connection, several channels at once. */
+export class SshRunner implements Runner {
+  private lost: Error | undefined;
+  private sftp: Promise<SFTPWrapper> | undefined;
+  private openChannels = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly client: Client,
+    readonly target: string,
+    private readonly commandTimeoutMs: number,
+    private readonly onCommand: CommandListener,
+  ) {
+    // Without a listener a late keepalive timeout or reset would crash the process.
+    client.on('error', (error) => {
+      this.lost = new ConnectionError(`SSH connection to ${target} failed: ${error.message}`);
+    });
+    client.on('close', () => {
+      this.lost ??= new ConnectionError(`SSH connection to ${target} closed`);
+    });
+  }
+
+  private async acquireChannel(): Promise<void> {
+    if (this.openChannels < MAX_CHANNELS) {
+      this.openChannels++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseChannel(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.openChannels--;
+  }
+
+  private openExec(commandLine: string): Promise<ClientChannel> {
+    if (this.lost) return Promise.reject(this.lost);
+    return new Promise((resolve, reject) => {
+      this.client.exec(commandLine, (error, channel) => (error ? reject(error) : resolve(channel)));
+    });
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? this.commandTimeoutMs;
+    const commandLine = toCommandLine(withTimeout(argv, timeoutMs));
+    await this.acquireChannel();
+    const startedAt = Date.now();
+    try {
+      const channel = await this.openExec(commandLine);
+      const { code, stdout, stderr } = await new Promise<{
+        code: number | null;
+        stdout: string;
+        stderr: string;
+      }>((resolve) => {
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        let code: number | null = null;
+        // Backstop in case the far side's `timeout` itself never returns.
+        const backstop = setTimeout(() => channel.close(), timeoutMs + 20_000);
+        channel.on('data', (chunk: Buffer) => out.push(chunk));
+        channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        channel.on('exit', (exitCode: number | null) => {
+          code = typeof exitCode === 'number' ? exitCode : null;
+        });
+        channel.on('close', () => {
+          clearTimeout(backstop);
+          resolve({
+            code,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+          });
+        });
+        channel.end(options.stdin);
+      });
+      const result = settle(argv, options, timeoutMs, code, stdout, stderr, startedAt);
+      this.onCommand(describeCommand(argv), result);
+      return result;
+    } catch (error) {
+      this.onCommand(describeCommand(argv), undefined);
+      if (this.lost && !(error instanceof Error && error.name === 'RemoteCommandError')) {
+        throw this.lost;
+      }
+      throw error;
+    } finally {
+      this.releaseChannel();
+    }
+  }
+
+  async hold(argv: readonly string[], readyLine: string, heartbeatMs = 0): Promise<HeldProcess> {
+    const commandLine = toCommandLine(argv);
+    const startedAt = Date.now();
+    const channel = await this.openExec(commandLine);
+    return new Promise((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      let code: number | null = null;
+      let ready = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const closed = new Promise<void>((done) => channel.on('close', () => done()));
+      channel.on('exit', (exitCode: number | null) => {
+        code = typeof exitCode === 'number' ? exitCode : null;
+      });
+      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      channel.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        if (!ready && stdout.split('\n').includes(readyLine)) {
+          ready = true;
+          this.onCommand(describeCommand(argv), {
+            stdout,
+            stderr,
+            code: 0,
+            durationMs: Date.now() - startedAt,
+          });
+          if (heartbeatMs > 0) {
+            heartbeat = setInterval(() => channel.write('\n'), heartbeatMs);
+            heartbeat.unref();
+          }
+          resolve({
+            release: async () => {
+              clearInterval(heartbeat);
+              channel.end();
+              await closed;
+            },
+          });
+        }
+      });
+      channel.on('close', () => {
+        clearInterval(heartbeat);
+        if (ready) return;
+        try {
+          settle(argv, { okCodes: [] }, 0, code, stdout, stderr, startedAt);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private getSftp(): Promise<SFTPWrapper> {
+    this.sftp ??= new Promise((resolve, reject) => {
+      this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
+    });
+    return this.sftp;
+  }
+
+  async writeFiles(files: readonly TargetFile[]): Promise<void> {
+    if (files.length === 0) return;
+    const startedAt = Date.now();
+    const sftp = await this.getSftp();
+    await Promise.all(
+      files.map(
+        (file) =>
+          new Promise<void>((resolve, reject) => {
+            sftp.writeFile(file.path, file.content, { mode: file.mode }, (error) =>
+              error
+                ? reject(
+                    new ConnectionError(`SFTP upload of ${file.path} failed: ${error.message}`),
+                  )
+                : resolve(),
+            );
+          }),
+      ),
+    );
+    this.onCommand(`sftp put ${files.length} file(s)`, {
+      stdout: '',
+      stderr: '',
+      code: 0,
+      durationMs: Date.now() - startedAt,
+    });
+  }
+
+  openTcp(host: string, port: number): Promise<Duplex> {
+    if (this.lost) return Promise.reject(this.lost);
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (error, channel) =>
+        error ? reject(error) : resolve(channel),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.sftp) (await this.sftp.catch(() => undefined))?.end();
+    this.client.end();
+  }
+}
