@@ -119,3 +119,19 @@ export async function verifyRelease(
   }
   return metadata;
 }
+
+/** A release's `release.json`, or null when it is missing or not JSON. */
+export async function readMetadata(
+  session: SiteSession,
+  releaseId: string,
+): Promise<ReleaseMetadata | null> {
+  const path = `${releaseDir(session.layout, releaseId)}/${RELEASE_FILES.metadata}`;
+  const { stdout } = await session.runner.exec(readFilesCommand([path]));
+  const encoded = stdout.split('\t')[1]?.trim();
+  if (!encoded || encoded === '!') return null;
+  try {
+    return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as ReleaseMetadata;
+  } catch {
+    return null;
+  }
+}

@@ -98,9 +98,9 @@ const sharedSchema = z.object({
     { message: "must be 'SHA256:' followed by 43 base64 characters, as ssh-keygen -lf prints" },
   ),
   'insecure-ignore-host-key': booleanField(false),
-  site: z.string().refine((v) => SITE_PATTERN.test(v), {
+  site: z.string().refine((v) => v === '' || SITE_PATTERN.test(v), {
     message:
-      'is required and must match ^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$ (letters, digits, _ and -, at most 64 characters)',
+      'must match ^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$ (letters, digits, _ and -, at most 64 characters)',
   }),
   'deploy-root': z.string().transform((value, ctx) => {
     const resolved = resolveDeployRoot(value === '' ? '~/berth' : value);
@@ -117,8 +117,16 @@ const sharedSchema = z.object({
   'allow-fork-pull-requests': booleanField(false),
 });
 
-export function parseSharedSettings(read: InputReader): SharedSettings {
+const SITE_RULE =
+  'is required and must match ^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$ (letters, digits, _ and -, at most 64 characters)';
+
+/** `siteOptional` is for health-gate, which can probe a URL without a site. */
+export function parseSharedSettings(
+  read: InputReader,
+  { siteOptional = false }: { siteOptional?: boolean } = {},
+): SharedSettings {
   const input = parseInputs(sharedSchema, read);
+  if (input.site === '' && !siteOptional) throw new ConfigurationError('site', SITE_RULE);
   if (input.transport === 'ssh') {
     if (input.host === '')
       throw new ConfigurationError('host', "is required unless 'transport' is local");

@@ -11,6 +11,7 @@ import {
   writeSummary,
 } from '../github/action-io.js';
 import { deploySummary } from '../github/deploy-summary.js';
+import { assertNotForkPullRequest } from '../github/fork-policy.js';
 import * as core from '@actions/core';
 
 export async function runDeployReleaseStep(read = readInput): Promise<void> {
@@ -20,6 +21,7 @@ export async function runDeployReleaseStep(read = readInput): Promise<void> {
     maskHeaderValues(read('health-headers'));
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const settings = parseDeploySettings(read, workspace);
+    assertNotForkPullRequest('deploy', settings.site.allowForkPullRequests);
     maskDotenvValues(settings.envText);
     const result = await deployRelease(settings, productionDeps());
     setOutputs({

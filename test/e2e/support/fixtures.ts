@@ -21,7 +21,12 @@ export function uniqueSite(prefix: string): string {
 
 /** Compose file for the fixture web image: host networking, 127.0.0.1 only. */
 export function webCompose(
-  options: { image?: string; healthcheck?: boolean; service?: string } = {},
+  options: {
+    image?: string;
+    healthcheck?: boolean;
+    service?: string;
+    envFile?: string | null;
+  } = {},
 ): string {
   const service = options.service ?? 'web';
   const lines = [
@@ -31,8 +36,8 @@ export function webCompose(
     '    network_mode: host',
     '    environment:',
     '      PORT: "${WEB_PORT}"',
-    '    env_file: ../.env',
   ];
+  if (options.envFile !== null) lines.push(`    env_file: ${options.envFile ?? '../.env'}`);
   if (options.healthcheck) {
     lines.push(
       '    healthcheck:',

@@ -1,0 +1,4 @@
+import './dirname-shim.js';
+import { runRollbackStep } from '../steps/rollback-step.js';
+
+await runRollbackStep();
