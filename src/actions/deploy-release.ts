@@ -78,9 +78,16 @@ function parentDirectories(paths: readonly string[]): string[] {
   return [...dirs].sort();
 }
 
+/** Moments of a deploy others may want to record (GitHub Deployments); never awaited on the hot path. */
+export interface DeployEvents {
+  /** The release exists in `releases/` and is about to go live. */
+  onReleaseReady?(releaseId: string): void;
+}
+
 export async function deployRelease(
   settings: DeploySettings,
   deps: OperationDeps,
+  events: DeployEvents = {},
 ): Promise<DeployResult> {
   const startedAt = deps.now();
   const phases = new PhaseTimer(deps.log, deps.now);
@@ -261,6 +268,7 @@ export async function deployRelease(
       await runner.exec(promoteReleaseCommand(stagedDir, finalDir));
     });
 
+    events.onReleaseReady?.(releaseId);
     const project = releaseProject(
       tool,
       settings.projectName,

@@ -82,7 +82,8 @@ export function parseSiteState(
           version: (composeFields[1] ?? '').trim(),
         }
       : null;
-  const freeKb = Number(fields.get('free_kb')?.[0]);
+  const freeText = fields.get('free_kb')?.[0]?.trim() ?? '';
+  const freeKb = /^\d+$/.test(freeText) ? Number(freeText) : NaN;
   return {
     home: fields.get('home')?.[0] ?? '',
     currentReleaseId,

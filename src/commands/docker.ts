@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Label every compose version puts on the containers of a project. */
 export const PROJECT_LABEL = 'com.docker.compose.project';
 
@@ -52,5 +54,21 @@ export function inspectContainersCommand(ids: readonly string[]): string[] {
 /** Local tag that keeps a release's image alive: `berth/<site>:<release-id>-<service>`. */
 export function releaseImageTag(site: string, releaseId: string, service: string): string {
   const safeService = service.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 90);
-  return `berth/${site.toLowerCase()}:${releaseId}-${safeService}`;
+  return `berth/${imageRepositoryName(site)}:${releaseId}-${safeService}`;
+}
+
+/**
+ * Docker repository names are lower-case alphanumerics joined by single
+ * separators. A site name is lower-cased; one that is still not valid
+ * (`shop-`, `a_-b`) gets a normalised name plus a short hash of the original.
+ */
+export function imageRepositoryName(site: string): string {
+  const lower = site.toLowerCase();
+  if (/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(lower)) return lower;
+  const normalised =
+    lower
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean)
+      .join('-') || 'site';
+  return `${normalised}-${createHash('sha256').update(site).digest('hex').slice(0, 6)}`;
 }

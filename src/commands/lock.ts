@@ -32,9 +32,9 @@ export function lockHolderCommand(layout: SiteLayout, timeoutSeconds: number): s
 }
 
 export function writeLockInfoCommand(layout: SiteLayout, info: string): string[] {
-  return ['sh', '-c', 'printf "%s\\n" "$2" > "$1"', 'berth', layout.lockInfo, info];
+  return ['sh', '-c', 'printf "%s\\n" "$2" > "$1"', 'berth-lock-info', layout.lockInfo, info];
 }
 
 export function readLockInfoCommand(layout: SiteLayout): string[] {
-  return ['sh', '-c', 'cat -- "$1" 2>/dev/null || true', 'berth', layout.lockInfo];
+  return ['sh', '-c', 'cat -- "$1" 2>/dev/null || true', 'berth-lock-holder', layout.lockInfo];
 }

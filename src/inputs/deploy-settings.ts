@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
 import { RELEASE_FILES } from '../commands/site-layout.js';
@@ -105,6 +105,9 @@ export function parseDeploySettings(read: InputReader, workspace: string): Deplo
   if (input['env-file'] !== undefined) {
     envInput = 'env-file';
     const { absolute } = resolveWorkspacePath('env-file', input['env-file'], workspace);
+    if (!statSync(absolute).isFile()) {
+      throw new ConfigurationError('env-file', `'${input['env-file']}' must be a file`);
+    }
     envText = readFileSync(absolute, 'utf8');
   }
   const envValues = validateDotenv(envInput, envText);
@@ -112,7 +115,9 @@ export function parseDeploySettings(read: InputReader, workspace: string): Deplo
   const extraFiles = lines(input.files).flatMap((value) =>
     collectWorkspaceFiles('files', value, workspace),
   );
+  // A path named twice (or a compose file also listed in `files`) is frozen once.
   const seen = new Set<string>();
+  const uniqueExtraFiles: WorkspaceFile[] = [];
   for (const file of [...composeFiles, ...extraFiles]) {
     const inputName = composeFiles.includes(file) ? 'compose-file' : 'files';
     if (RESERVED.has(file.releasePath)) {
@@ -123,6 +128,7 @@ export function parseDeploySettings(read: InputReader, workspace: string): Deplo
     }
     if (seen.has(file.releasePath)) continue;
     seen.add(file.releasePath);
+    if (!composeFiles.includes(file)) uniqueExtraFiles.push(file);
   }
 
   return Object.freeze({
@@ -130,9 +136,7 @@ export function parseDeploySettings(read: InputReader, workspace: string): Deplo
     composeFiles: Object.freeze(composeFiles),
     envText,
     envValues: Object.freeze(envValues),
-    extraFiles: Object.freeze(
-      extraFiles.filter((f) => !composeFiles.some((c) => c.releasePath === f.releasePath)),
-    ),
+    extraFiles: Object.freeze(uniqueExtraFiles),
     projectName: input['project-name'] || shared.site.site.toLowerCase(),
     pull: input.pull,
     beforeUp: Object.freeze(input['before-up']),

@@ -8,7 +8,8 @@ export const SITE_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const HOST_PATTERN =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[?[0-9A-Fa-f:.]+\]?)$/;
 const USER_PATTERN = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
-const ROOT_SEGMENT = /^[A-Za-z0-9._@+-]+$/;
+// No leading '-': a path segment must never read as a command option.
+const ROOT_SEGMENT = /^[A-Za-z0-9._@+][A-Za-z0-9._@+-]*$/;
 
 export const COMPOSE_COMMANDS = ['auto', 'docker compose', 'docker-compose'] as const;
 export type ComposeCommandChoice = (typeof COMPOSE_COMMANDS)[number];
@@ -48,7 +49,7 @@ export interface SharedSettings {
 /** `~/berth` -> `berth` (SSH sessions start in the home directory); `/srv/x` stays. */
 export function resolveDeployRoot(value: string): string | { error: string } {
   const rule =
-    "must be an absolute path or start with '~/', use only letters, digits and ._@+- in its names, and have no '.' or '..' segments";
+    "must be an absolute path or start with '~/', use only letters, digits and ._@+- in its names (not starting with -), and have no '.' or '..' segments";
   let rest: string;
   let prefix: string;
   if (value.startsWith('~/')) {

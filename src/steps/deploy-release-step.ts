@@ -4,6 +4,7 @@ import {
   failStep,
   maskDotenvValues,
   maskHeaderValues,
+  maskSecret,
   maskSharedSecrets,
   productionDeps,
   readInput,
@@ -12,6 +13,8 @@ import {
 } from '../github/action-io.js';
 import { deploySummary } from '../github/deploy-summary.js';
 import { assertNotForkPullRequest } from '../github/fork-policy.js';
+import { DeploymentRecorder } from '../github/deployment-recorder.js';
+import { parseDeploymentSettings } from '../inputs/deployment-settings.js';
 import * as core from '@actions/core';
 
 export async function runDeployReleaseStep(read = readInput): Promise<void> {
@@ -23,7 +26,31 @@ export async function runDeployReleaseStep(read = readInput): Promise<void> {
     const settings = parseDeploySettings(read, workspace);
     assertNotForkPullRequest('deploy', settings.site.allowForkPullRequests);
     maskDotenvValues(settings.envText);
-    const result = await deployRelease(settings, productionDeps());
+    const github = parseDeploymentSettings(read);
+    maskSecret(github.token);
+    const deps = productionDeps();
+    const recorder = DeploymentRecorder.create(github, settings.health.url, process.env, deps.log);
+    let result;
+    try {
+      result = await deployRelease(settings, deps, {
+        onReleaseReady: (releaseId) =>
+          recorder?.begin(deps.run.sha, `Berth release ${releaseId} of ${settings.site.site}`, {
+            release_id: releaseId,
+            site: settings.site.site,
+          }),
+      });
+    } catch (error) {
+      await recorder?.finish('error', `Deploy failed: ${(error as Error).message}`);
+      throw error;
+    }
+    if (result.deployed) {
+      await recorder?.finish(
+        result.failure ? 'failure' : 'success',
+        result.failure
+          ? `${result.releaseId} ${result.healthStatus}${result.rolledBack ? `; rolled back to ${result.currentReleaseId}` : '; left running'}`
+          : `${result.releaseId} healthy`,
+      );
+    }
     setOutputs({
       'release-id': result.releaseId,
       'previous-release-id': result.previousReleaseId,

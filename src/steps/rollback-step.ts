@@ -4,6 +4,7 @@ import { parseRollbackSettings } from '../inputs/operation-settings.js';
 import {
   failStep,
   maskHeaderValues,
+  maskSecret,
   maskSharedSecrets,
   productionDeps,
   readInput,
@@ -12,6 +13,8 @@ import {
 } from '../github/action-io.js';
 import { assertNotForkPullRequest } from '../github/fork-policy.js';
 import { rollbackSummary } from '../github/operation-summaries.js';
+import { DeploymentRecorder } from '../github/deployment-recorder.js';
+import { parseDeploymentSettings } from '../inputs/deployment-settings.js';
 
 export async function runRollbackStep(read = readInput): Promise<void> {
   try {
@@ -19,7 +22,25 @@ export async function runRollbackStep(read = readInput): Promise<void> {
     maskHeaderValues(read('health-headers'));
     const settings = parseRollbackSettings(read);
     assertNotForkPullRequest('rollback', settings.site.allowForkPullRequests);
-    const result = await rollback(settings, productionDeps());
+    const github = parseDeploymentSettings(read);
+    maskSecret(github.token);
+    const deps = productionDeps();
+    const result = await rollback(settings, deps);
+    const recorder = result.changed
+      ? DeploymentRecorder.create(github, settings.health.url, process.env, deps.log)
+      : undefined;
+    if (recorder) {
+      recorder.begin(
+        result.restoredSha || deps.run.sha,
+        `Berth rollback of ${settings.site.site} to ${result.toRelease}`,
+        {
+          release_id: result.toRelease ?? '',
+          site: settings.site.site,
+          rollback_from: result.fromRelease ?? '',
+        },
+      );
+      await recorder.finish(result.success ? 'success' : 'failure', result.message);
+    }
     setOutputs({
       success: result.success,
       'from-release': result.fromRelease,

@@ -95,6 +95,14 @@ function explain(run: ActionRun): string {
   return `code ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 }
 
+/** The secret env value must not show in what the job log, the summary or the outputs expose. */
+function expectNoSecretIn(run: ActionRun): void {
+  expect(visibleStdout(run)).not.toContain(SECRET);
+  expect(run.stderr).not.toContain(SECRET);
+  expect(run.summary).not.toContain(SECRET);
+  expect(JSON.stringify(run.outputs)).not.toContain(SECRET);
+}
+
 function expectTimeWithin(value: string, from: number, to: number): void {
   expect(value).toMatch(ISO_TIME);
   const t = Date.parse(value);
@@ -256,6 +264,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
           stdout: visibleStdout(run),
           stderr: run.stderr,
           summary: run.summary,
+          outputs: JSON.stringify(run.outputs),
           'release.json': readFileSync(`${dir}/releases/${first}/release.json`, 'utf8'),
           'manifest.json': readFileSync(`${dir}/manifest.json`, 'utf8'),
           'audit.log': readFileSync(`${dir}/audit.log`, 'utf8'),
@@ -364,6 +373,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
         expect(errors[0]?.title).toBe('Berth: before-up failed');
         // The before-up command itself ran and failed with its own status.
         expect(errors[0]?.message).toMatch(/ run --rm migrate sh -c .*exit 3.* exited 3/);
+        expectNoSecretIn(run);
         const failedRelease = releaseIds(name).filter((id) => id !== first && id !== second);
         expect(failedRelease).toHaveLength(1);
 
@@ -407,6 +417,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
         );
         expect(stdout).toContain('sftp put ');
         expect(run.summary).toContain('### Commands a deploy would run');
+        expectNoSecretIn(run);
 
         expect(snapshotTree(dir)).toEqual(before);
         expect(runningContainers(name)).toEqual(containersBefore);
@@ -564,7 +575,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
       writeFileSync(join(parent, 'outside.yml'), webCompose());
       const base = site('bad');
       const port = freePort();
-      const marker = `${target().home}/berth/pwned-${base}`;
+      const marker = `pwned-${base}`;
       const deployRoot = `${target().home}/berth`;
 
       const cases: Array<{
@@ -597,7 +608,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
           label: 'site with $(touch …)',
           input: 'site',
           inputs: { site: `$(touch ${marker})` },
-          absent: [marker],
+          absent: [`${target().home}/${marker}`, `${deployRoot}/${marker}`, join(ws, marker)],
         },
         {
           label: 'site of 65 characters',

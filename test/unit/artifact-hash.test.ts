@@ -85,6 +85,13 @@ describe('artifactHash', () => {
       artifactHash([file('a', 'x'), file('b', 'y')], {}),
     );
     expect(artifactHash([file('a', '')], {})).not.toBe(artifactHash([], {}));
+    // Content that spells out the next file's header must not stand in for that file.
+    expect(artifactHash([file('a', 'xfile\0b\0y')], {})).not.toBe(
+      artifactHash([file('a', 'x'), file('b', 'y')], {}),
+    );
+    expect(artifactHash([file('a', 'ximage\0web\0sha256:1\0')], {})).not.toBe(
+      artifactHash([file('a', 'x')], { web: 'sha256:1' }),
+    );
   });
 
   it('changes when a file is added or removed', () => {

@@ -248,7 +248,8 @@ describe('readFilesCommand', () => {
 
   it('prints path<TAB>base64 per file and ! for missing ones, in order', () => {
     const present = join(dir, 'present file');
-    const bytes = Buffer.from([0, 1, 2, 255, 10, 13, 9]);
+    // Long enough that base64 without -w0 would wrap it over several lines.
+    const bytes = Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 7) % 256));
     writeFileSync(present, bytes);
     mkdirSync(join(dir, 'a dir'));
     const missing = join(dir, 'missing');

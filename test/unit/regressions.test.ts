@@ -1,0 +1,81 @@
+// Each test here guards a bug found by review; the comment names the bug.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { imageRepositoryName, releaseImageTag } from '../../src/commands/docker.js';
+import { siteLayout } from '../../src/commands/site-layout.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { parseDeploySettings } from '../../src/inputs/deploy-settings.js';
+import { resolveDeployRoot } from '../../src/inputs/shared-settings.js';
+import { parseSiteState } from '../../src/actions/site-session.js';
+
+const DOCKER_REPOSITORY =
+  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+function workspaceWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-reg-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+function deployInputs(extra: Record<string, string>) {
+  const inputs: Record<string, string> = {
+    transport: 'local',
+    site: 'shop',
+    'compose-file': 'compose.yml',
+    ...extra,
+  };
+  return (name: string) => inputs[name] ?? '';
+}
+
+describe('regressions', () => {
+  it('a deploy-root segment starting with "-" is refused (it would read as an option)', () => {
+    expect(resolveDeployRoot('~/-x')).toHaveProperty('error');
+    expect(resolveDeployRoot('/srv/-rf')).toHaveProperty('error');
+    expect(resolveDeployRoot('~/x-y')).toBe('x-y');
+  });
+
+  it.each(['shop-', 'a_-b', 'a___b', 'Shop', '9', 'x__y'])(
+    'site %s gives a valid Docker repository name',
+    (site) => {
+      const tag = releaseImageTag(site, 'rel_1700000000_abcdef12', 'web');
+      const repository = tag.slice(0, tag.indexOf(':'));
+      expect(repository).toMatch(DOCKER_REPOSITORY);
+    },
+  );
+
+  it('distinct sites that normalise alike keep distinct repository names', () => {
+    expect(imageRepositoryName('a_-b')).not.toBe(imageRepositoryName('a-_b'));
+    expect(imageRepositoryName('shop')).toBe('shop');
+  });
+
+  it('an empty free-space reading is unknown, not zero', () => {
+    const state = parseSiteState(
+      'home\t/h\nfree_kb\t\n',
+      siteLayout('berth', 'shop'),
+      'shop',
+      () => undefined,
+    );
+    expect(state.freeKb).toBeNull();
+  });
+
+  it('env-file naming a directory is a ConfigurationError for env-file', () => {
+    const ws = workspaceWith({ 'compose.yml': 'services: {}\n', 'conf/a.txt': 'x' });
+    const parse = () => parseDeploySettings(deployInputs({ 'env-file': 'conf' }), ws);
+    expect(parse).toThrow(ConfigurationError);
+    expect(parse).toThrow(/'env-file'/);
+  });
+
+  it('a file listed twice, or inside a listed directory, is frozen once', () => {
+    const ws = workspaceWith({ 'compose.yml': 'services: {}\n', 'conf/a.txt': 'x' });
+    const settings = parseDeploySettings(
+      deployInputs({ files: 'conf\nconf/a.txt\nconf\ncompose.yml' }),
+      ws,
+    );
+    expect(settings.extraFiles.map((f) => f.releasePath)).toEqual(['conf/a.txt']);
+  });
+});
