@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import { NodeSSH } from 'node-ssh';
 import type { Algorithms } from 'ssh2';
 import { ConnectionError, HostKeyError } from '../errors.js';
@@ -62,13 +63,21 @@ export async function openRunner(
     const ssh = new NodeSSH();
     try {
       await ssh.connect({
+        // Our own socket, for TCP_NODELAY: sshd does not set it for exec sessions, and
+        // without it on our side each small command waits ~40 ms on delayed ACKs.
+        sock: createConnection({ host: settings.host, port: settings.port, noDelay: true }),
         host: settings.host,
         port: settings.port,
         username: settings.username,
         privateKey: settings.privateKey,
         passphrase: settings.passphrase,
         readyTimeout: settings.connectTimeoutMs,
-        keepaliveInterval: 10_000,
+        // A connection that goes silent is declared dead after about four intervals;
+        // a short connect-timeout (a nearby host) also means quicker detection.
+        keepaliveInterval: Math.min(
+          10_000,
+          Math.max(1000, Math.round(settings.connectTimeoutMs / 3)),
+        ),
         keepaliveCountMax: 3,
         ...(usableTypes.length > 0 &&
         settings.hostFingerprint === undefined &&
