@@ -72,6 +72,16 @@ const docs = [
 ].join('\n');
 files.set('docs/reference.md', docs);
 
+// The README carries the same reference between its markers.
+const readme = readFileSync('README.md', 'utf8');
+const start = '<!-- reference:start -->';
+const end = '<!-- reference:end -->';
+const from = readme.indexOf(start);
+const to = readme.indexOf(end);
+if (from === -1 || to === -1) throw new Error('README.md lacks the reference markers');
+const body = docs.split('\n').slice(2).join('\n').replace(/^### /gm, '#### ');
+files.set('README.md', `${readme.slice(0, from + start.length)}\n${body}\n${readme.slice(to)}`);
+
 let stale = [];
 for (const [path, content] of files) {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '';

@@ -72,7 +72,7 @@ describe('action.yml files and reference docs', () => {
       execFileSync('node', ['scripts/generate.mjs', '--check'], { stdio: 'pipe' }),
     ).not.toThrow();
     const copy = mkdtempSync(join(tmpdir(), 'berth-docs-'));
-    for (const entry of ['scripts', 'actions', 'action.yml', 'docs'])
+    for (const entry of ['scripts', 'actions', 'action.yml', 'docs', 'README.md'])
       cpSync(entry, join(copy, entry), { recursive: true });
     writeFileSync(
       join(copy, 'docs/reference.md'),

@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-let nextPort = 18100 + (process.pid % 50) * 20;
+// Each test process gets its own block of 25 ports, so concurrent test runs do not collide.
+let nextPort = 20000 + (process.pid % 1000) * 25;
 
 /** A fresh loopback port for a test service (services bind 127.0.0.1 only). */
 export function freePort(): number {
