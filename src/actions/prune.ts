@@ -2,7 +2,7 @@ import { untagImagesCommand } from '../commands/docker.js';
 import { diskUsageCommand } from '../commands/releases.js';
 import { releaseDir } from '../commands/site-layout.js';
 import type { OperationDeps } from './deps.js';
-import { listReleases, type ReleaseEntry } from './release-store.js';
+import { listReleases, sortOldestFirst, type ReleaseEntry } from './release-store.js';
 import type { SiteSession } from './site-session.js';
 
 export interface PruneOutcome {
@@ -21,7 +21,7 @@ export function choosePrunable(
   keep: number,
   currentId: string | null,
 ): { prune: ReleaseEntry[]; keep: ReleaseEntry[] } {
-  const newestFirst = [...releases].sort((a, b) => (a.releaseId < b.releaseId ? 1 : -1));
+  const newestFirst = sortOldestFirst(releases).reverse();
   const prune: ReleaseEntry[] = [];
   const kept: ReleaseEntry[] = [];
   newestFirst.forEach((release, index) => {

@@ -30,9 +30,24 @@ export async function listReleases(session: SiteSession): Promise<ReleaseEntry[]
     }
     entries.push({ releaseId, metadata });
   }
-  return entries.sort((a, b) =>
-    a.releaseId < b.releaseId ? -1 : a.releaseId > b.releaseId ? 1 : 0,
-  );
+  return sortOldestFirst(entries);
+}
+
+/**
+ * Age order of a release: its `created_at` (milliseconds), else the second in
+ * its id, then the id. Two releases made within one second differ only in
+ * their hash part, so the id alone cannot order them.
+ */
+export function releaseAgeKey(entry: ReleaseEntry): string {
+  const seconds = Number(entry.releaseId.slice(4, 14));
+  const created = entry.metadata?.created_at ?? new Date(seconds * 1000).toISOString();
+  return `${created}|${entry.releaseId}`;
+}
+
+export function sortOldestFirst(entries: readonly ReleaseEntry[]): ReleaseEntry[] {
+  const keyed = entries.map((entry) => ({ entry, key: releaseAgeKey(entry) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ entry }) => entry);
 }
 
 /**
@@ -43,14 +58,13 @@ export function pickRollbackTarget(
   releases: readonly ReleaseEntry[],
   currentId: string | null,
 ): ReleaseEntry | undefined {
-  return [...releases]
+  const ordered = sortOldestFirst(releases);
+  const currentIndex = ordered.findIndex((r) => r.releaseId === currentId);
+  const older =
+    currentId === null || currentIndex === -1 ? ordered : ordered.slice(0, currentIndex);
+  return older
     .reverse()
-    .find(
-      (r) =>
-        (currentId === null || r.releaseId < currentId) &&
-        r.metadata !== null &&
-        r.metadata.health_status !== 'unhealthy',
-    );
+    .find((r) => r.metadata !== null && r.metadata.health_status !== 'unhealthy');
 }
 
 /**

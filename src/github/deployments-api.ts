@@ -1,4 +1,3 @@
-import { getOctokit } from '@actions/github';
 import type { Logger } from '../actions/deps.js';
 import type { DeploymentHandle, DeploymentsApi } from './deployments.js';
 
@@ -9,9 +8,10 @@ import type { DeploymentHandle, DeploymentsApi } from './deployments.js';
  */
 export function octokitDeployments(token: string, repository: string, log: Logger): DeploymentsApi {
   const [owner = '', repo = ''] = repository.split('/');
-  const octokit = getOctokit(token, {
-    baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
-  });
+  // Loaded only when deployments are on: octokit is a large part of the bundle and most runs never need it.
+  const client = import('@actions/github').then(({ getOctokit }) =>
+    getOctokit(token, { baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com' }),
+  );
   const warn = (what: string, error: unknown) =>
     log.warning(
       `GitHub deployment ${what} failed: ${(error as Error).message}`,
@@ -20,6 +20,7 @@ export function octokitDeployments(token: string, repository: string, log: Logge
   return {
     async create(request) {
       try {
+        const octokit = await client;
         const response = await octokit.rest.repos.createDeployment({
           owner,
           repo,
@@ -46,6 +47,7 @@ export function octokitDeployments(token: string, repository: string, log: Logge
     },
     async status(deployment, request) {
       try {
+        const octokit = await client;
         await octokit.rest.repos.createDeploymentStatus({
           owner,
           repo,

@@ -50,9 +50,8 @@ export function hostFieldMatches(field: string, name: string): boolean {
   return matched;
 }
 
-/** Parses known_hosts text and keeps the entries that apply to `host`/`port`. */
-export function knownKeysFor(text: string, host: string, port: number): KnownKey[] {
-  const name = hostLookupName(host, port);
+/** Entries whose host field matches `name` exactly as OpenSSH looks it up. */
+function entriesFor(text: string, name: string): KnownKey[] {
   const keys: KnownKey[] = [];
   for (const rawLine of text.split(/\r?\n/)) {
     const line = rawLine.trim();
@@ -72,6 +71,48 @@ export function knownKeysFor(text: string, host: string, port: number): KnownKey
     keys.push({ type, blob: Buffer.from(base64, 'base64'), revoked });
   }
   return keys;
+}
+
+/**
+ * Key types in OpenSSH's default `HostKeyAlgorithms` order (ssh-rsa stands for
+ * rsa-sha2-512/256). The caller offers the server exactly the known types in
+ * this order, so the server presents the same key OpenSSH would ask for, not
+ * whichever type happens to come first in the text.
+ */
+const TYPE_PREFERENCE = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+  'ssh-rsa',
+  'ssh-dss',
+];
+
+function preference(type: string): number {
+  const index = TYPE_PREFERENCE.indexOf(type);
+  return index === -1 ? TYPE_PREFERENCE.length : index;
+}
+
+/**
+ * Parses known_hosts text and keeps the entries that apply to `host`/`port`,
+ * most preferred key type first (stable within a type).
+ *
+ * Like OpenSSH, a non-22 port is looked up as `[host]:port`; only when that
+ * finds no usable (non-revoked) entry at all is the bare `host` consulted
+ * ("checking without port identifier"). `@revoked` entries for `[host]:port`
+ * are kept either way, so they still veto their key.
+ */
+export function knownKeysFor(text: string, host: string, port: number): KnownKey[] {
+  let keys = entriesFor(text, hostLookupName(host, port));
+  if (port !== 22 && !keys.some((k) => !k.revoked)) {
+    keys = [...keys, ...entriesFor(text, host.toLowerCase())];
+  }
+  return keys
+    .map((key, index) => ({ key, index }))
+    .sort((a, b) => preference(a.key.type) - preference(b.key.type) || a.index - b.index)
+    .map(({ key }) => key);
 }
 
 /** Checks a line of known_hosts text for the shape OpenSSH expects. */

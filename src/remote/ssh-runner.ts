@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, RemoteCommandError } from '../errors.js';
 import { settle, withTimeout } from './command-output.js';
 import type {
   CommandListener,
@@ -22,6 +22,8 @@ export class SshRunner implements Runner {
   private sftp: Promise<SFTPWrapper> | undefined;
   private openChannels = 0;
   private readonly waiting: Array<() => void> = [];
+  /** Commands running now, so a lost connection names what it interrupted. */
+  private readonly running = new Map<object, string>();
 
   constructor(
     private readonly client: Client,
@@ -31,11 +33,19 @@ export class SshRunner implements Runner {
   ) {
     // Without a listener a late keepalive timeout or reset would crash the process.
     client.on('error', (error) => {
-      this.lost = new ConnectionError(`SSH connection to ${target} failed: ${error.message}`);
+      this.lost = new ConnectionError(
+        `SSH connection to ${target} failed: ${error.message}${this.interrupted()}`,
+      );
     });
     client.on('close', () => {
-      this.lost ??= new ConnectionError(`SSH connection to ${target} closed`);
+      this.lost ??= new ConnectionError(`SSH connection to ${target} closed${this.interrupted()}`);
     });
+  }
+
+  private interrupted(): string {
+    const [first, ...others] = this.running.values();
+    if (first === undefined) return '';
+    return ` while running \`${first}\`` + (others.length > 0 ? ` and ${others.length} more` : '');
   }
 
   private async acquireChannel(): Promise<void> {
@@ -64,6 +74,9 @@ export class SshRunner implements Runner {
     const commandLine = toCommandLine(withTimeout(argv, timeoutMs));
     await this.acquireChannel();
     const startedAt = Date.now();
+    const label = describeCommand(argv);
+    const token = {};
+    this.running.set(token, label);
     try {
       const channel = await this.openExec(commandLine);
       const { code, stdout, stderr } = await new Promise<{
@@ -92,15 +105,17 @@ export class SshRunner implements Runner {
         channel.end(options.stdin);
       });
       const result = settle(argv, options, timeoutMs, code, stdout, stderr, startedAt);
-      this.onCommand(describeCommand(argv), result);
+      this.onCommand(label, result);
       return result;
     } catch (error) {
-      this.onCommand(describeCommand(argv), undefined);
-      if (this.lost && !(error instanceof Error && error.name === 'RemoteCommandError')) {
+      this.onCommand(label, undefined);
+      // A command cut off by the lost connection has no exit status: the connection is the news.
+      if (this.lost && !(error instanceof RemoteCommandError && error.exitCode !== null)) {
         throw this.lost;
       }
       throw error;
     } finally {
+      this.running.delete(token);
       this.releaseChannel();
     }
   }

@@ -9,6 +9,8 @@ import { ConfigurationError } from '../../src/errors.js';
 import { parseDeploySettings } from '../../src/inputs/deploy-settings.js';
 import { resolveDeployRoot } from '../../src/inputs/shared-settings.js';
 import { parseSiteState } from '../../src/actions/site-session.js';
+import { pickRollbackTarget } from '../../src/actions/release-store.js';
+import { choosePrunable } from '../../src/actions/prune.js';
 
 const DOCKER_REPOSITORY =
   /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -77,5 +79,26 @@ describe('regressions', () => {
       ws,
     );
     expect(settings.extraFiles.map((f) => f.releasePath)).toEqual(['conf/a.txt']);
+  });
+});
+
+describe('release order within one second', () => {
+  const entry = (releaseId: string, createdAt: string, health = 'healthy') => ({
+    releaseId,
+    metadata: { release_id: releaseId, created_at: createdAt, health_status: health } as never,
+  });
+  // Same second, and the newer one's hash sorts first: the id alone would invert them.
+  const older = entry('rel_1795610951_ffffffff', '2026-11-25T12:49:11.100Z');
+  const newer = entry('rel_1795610951_00000000', '2026-11-25T12:49:11.900Z');
+
+  it('the rollback target is the release made earlier, not the one whose hash sorts first', () => {
+    expect(pickRollbackTarget([older, newer], newer.releaseId)?.releaseId).toBe(older.releaseId);
+    expect(pickRollbackTarget([newer, older], older.releaseId)).toBeUndefined();
+  });
+
+  it('prune keeps the newest by creation time', () => {
+    const plan = choosePrunable([newer, older], 1, null);
+    expect(plan.keep.map((r) => r.releaseId)).toEqual([newer.releaseId]);
+    expect(plan.prune.map((r) => r.releaseId)).toEqual([older.releaseId]);
   });
 });
