@@ -62,10 +62,24 @@ export class SshRunner implements Runner {
     else this.openChannels--;
   }
 
-  private openExec(commandLine: string): Promise<ClientChannel> {
+  /**
+   * Opens an exec channel. The exit status is captured inside ssh2's callback:
+   * a fast command's `exit` can arrive in the same read as the open
+   * confirmation, before any listener attached after an `await` would see it.
+   */
+  private openExec(
+    commandLine: string,
+  ): Promise<{ channel: ClientChannel; exitCode: () => number | null }> {
     if (this.lost) return Promise.reject(this.lost);
     return new Promise((resolve, reject) => {
-      this.client.exec(commandLine, (error, channel) => (error ? reject(error) : resolve(channel)));
+      this.client.exec(commandLine, (error, channel) => {
+        if (error) return reject(error);
+        let code: number | null = null;
+        channel.on('exit', (exitCode: number | null) => {
+          code = typeof exitCode === 'number' ? exitCode : null;
+        });
+        resolve({ channel, exitCode: () => code });
+      });
     });
   }
 
@@ -78,7 +92,7 @@ export class SshRunner implements Runner {
     const token = {};
     this.running.set(token, label);
     try {
-      const channel = await this.openExec(commandLine);
+      const { channel, exitCode } = await this.openExec(commandLine);
       const { code, stdout, stderr } = await new Promise<{
         code: number | null;
         stdout: string;
@@ -86,18 +100,14 @@ export class SshRunner implements Runner {
       }>((resolve) => {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
-        let code: number | null = null;
         // Backstop in case the far side's `timeout` itself never returns.
         const backstop = setTimeout(() => channel.close(), timeoutMs + 20_000);
         channel.on('data', (chunk: Buffer) => out.push(chunk));
         channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-        channel.on('exit', (exitCode: number | null) => {
-          code = typeof exitCode === 'number' ? exitCode : null;
-        });
         channel.on('close', () => {
           clearTimeout(backstop);
           resolve({
-            code,
+            code: exitCode(),
             stdout: Buffer.concat(out).toString('utf8'),
             stderr: Buffer.concat(err).toString('utf8'),
           });
@@ -123,17 +133,13 @@ export class SshRunner implements Runner {
   async hold(argv: readonly string[], readyLine: string, heartbeatMs = 0): Promise<HeldProcess> {
     const commandLine = toCommandLine(argv);
     const startedAt = Date.now();
-    const channel = await this.openExec(commandLine);
+    const { channel, exitCode } = await this.openExec(commandLine);
     return new Promise((resolve, reject) => {
       let stdout = '';
       let stderr = '';
-      let code: number | null = null;
       let ready = false;
       let heartbeat: NodeJS.Timeout | undefined;
       const closed = new Promise<void>((done) => channel.on('close', () => done()));
-      channel.on('exit', (exitCode: number | null) => {
-        code = typeof exitCode === 'number' ? exitCode : null;
-      });
       channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       channel.on('data', (chunk: Buffer) => {
         stdout += chunk.toString('utf8');
@@ -162,7 +168,7 @@ export class SshRunner implements Runner {
         clearInterval(heartbeat);
         if (ready) return;
         try {
-          settle(argv, { okCodes: [] }, 0, code, stdout, stderr, startedAt);
+          settle(argv, { okCodes: [] }, 0, exitCode(), stdout, stderr, startedAt);
         } catch (error) {
           reject(error);
         }

@@ -370,9 +370,11 @@ describe.each(['docker compose', 'docker-compose'] as const)(
         expect(run.code, explain(run)).toBe(1);
         const errors = errorAnnotations(run);
         expect(errors, explain(run)).toHaveLength(1);
-        expect(errors[0]?.title).toBe('Berth: before-up failed');
+        expect(errors[0]?.title, explain(run)).toBe('Berth: before-up failed');
         // The before-up command itself ran and failed with its own status.
-        expect(errors[0]?.message).toMatch(/ run --rm migrate sh -c .*exit 3.* exited 3/);
+        expect(errors[0]?.message, explain(run)).toMatch(
+          / run --rm migrate sh -c .*exit 3.* exited 3/,
+        );
         expectNoSecretIn(run);
         const failedRelease = releaseIds(name).filter((id) => id !== first && id !== second);
         expect(failedRelease).toHaveLength(1);
@@ -448,7 +450,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
         );
         expect(run.code, explain(run)).toBe(1);
         const errors = errorAnnotations(run);
-        expect(errors).toHaveLength(1);
+        expect(errors, explain(run)).toHaveLength(1);
         expect(errors[0]?.message).toContain(`ssh-keyscan -p ${t.port} ${t.host}`);
         expect(existsSync(siteDir(name))).toBe(false);
       });
@@ -465,7 +467,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
         );
         expect(run.code, explain(run)).toBe(1);
         const errors = errorAnnotations(run);
-        expect(errors).toHaveLength(1);
+        expect(errors, explain(run)).toHaveLength(1);
         // Names the key the server really presented, which is not the one given.
         expect(errors[0]?.message).toContain(
           `Refusing to connect to ${t.user}@${t.host}:${t.port}`,
@@ -708,7 +710,7 @@ describe.each(['docker compose', 'docker-compose'] as const)(
       const run = await runAction('deploy-release', deployInputs(name, port), { workspace: ws });
       expect(run.code, explain(run)).toBe(1);
       const errors = errorAnnotations(run);
-      expect(errors).toHaveLength(1);
+      expect(errors, explain(run)).toHaveLength(1);
       expect(errors[0]?.title).toBe("Berth: input 'compose-file'");
       expect(errors[0]?.message).toMatch(/^Input 'compose-file': service\(s\) app build/);
       expect(errors[0]?.message).not.toMatch(/\bweb\b/);
