@@ -1,6 +1,6 @@
 // Bundles each action into its own dist/<name>/ with ncc (never two actions in one folder).
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 
 const actions = [
   'deploy-release',

@@ -28,8 +28,10 @@ export async function healthGate(
     const site = settings.site.site;
     const state = site ? await session.readState() : null;
     const projectName = await currentProjectName(session, state?.currentReleaseId ?? null, site);
+    // Without a site there is no compose project to name, so the URL alone decides.
+    const health = site ? settings.health : { ...settings.health, containers: false };
     const report = await deps.log.group('health', () =>
-      checkProjectHealth(session.runner, projectName, settings.health, deps),
+      checkProjectHealth(session.runner, projectName, health, deps),
     );
     let recorded = false;
     if (state?.currentReleaseId && !settings.site.dryRun) {

@@ -58,6 +58,8 @@ export async function runRollbackStep(read = readInput): Promise<void> {
       process.exitCode = 1;
     }
   } catch (error) {
+    // The fail-safe report holds even for input errors: success=false with the reason.
+    setOutputs({ success: false, message: (error as Error).message, warnings: '[]' });
     failStep(error);
   }
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   currentLink,
@@ -19,14 +19,18 @@ import {
   webCompose,
 } from './support/fixtures.js';
 import {
+  acceptsTcp,
   auditOf,
   composeUp,
   containerHealth,
   explain,
+  externalIpv4,
   manifestOf,
   RELEASE_ID,
   releaseJsonOf,
   sleep,
+  sshdLogLength,
+  sshdLogSince,
   watchServedAgain,
 } from './support/rollback-site.js';
 import { runAction, type ActionRun } from './support/run-action.js';
@@ -177,7 +181,7 @@ describe('deploy health gate and automatic rollback', () => {
     expect(run2.code, explain(run2)).toBe(0);
     rel2 = run2.outputs['release-id'] as string;
     expect(rel2).toMatch(RELEASE_ID);
-    expect(rel2 > rel1).toBe(true);
+    expect(rel2).not.toBe(rel1);
     expect(run2.outputs['health-status']).toBe('healthy');
     expect(releaseJsonOf(site, rel2).health_status).toBe('healthy');
     expect(manifestOf(site)).toMatchObject({
@@ -336,29 +340,29 @@ describe('deploy health gate and automatic rollback', () => {
       expect(run.outputs.success, explain(run)).toBe('false');
     });
 
-    it.each([
-      ['its .env', (): string => `${siteDir(site)}/releases/${rel1}/.env`, () => rel1],
-      [
-        'its compose file',
-        (): string => `${siteDir(site)}/releases/${broken}/deploy/compose.yml`,
-        () => broken,
-      ],
-    ])('to a release whose %s was modified on disk', async (_label, pathOf, idOf) => {
-      const path = pathOf();
-      const id = idOf();
-      expect(id).toMatch(RELEASE_ID);
-      const stat = statSync(path);
-      appendFileSync(path, '# tampered\n');
-      const after = statSync(path);
-      expect([after.mode, after.uid, after.gid]).toEqual([stat.mode, stat.uid, stat.gid]);
+    it.each(['.env', 'deploy/compose.yml'])(
+      'to a release whose %s was modified on disk (then put back)',
+      async (file) => {
+        expect(rel1).toMatch(RELEASE_ID);
+        const path = `${siteDir(site)}/releases/${rel1}/${file}`;
+        const original = readFileSync(path);
+        const stat = statSync(path);
+        appendFileSync(path, '# tampered\n');
+        try {
+          const after = statSync(path);
+          expect([after.mode, after.uid, after.gid]).toEqual([stat.mode, stat.uid, stat.gid]);
 
-      const run = await rollback(site, port, { 'release-id': id });
-      const message = await expectCleanFailure(run, site, port, before);
-      expect(message).toContain(`Release ${id} was modified after it was made`);
-      expect(message).toContain('The site was left as it was');
-      expect(run.outputs['to-release']).toBe(id);
-      expect(existsSync(path)).toBe(true);
-    });
+          const run = await rollback(site, port, { 'release-id': rel1 });
+          const message = await expectCleanFailure(run, site, port, before);
+          expect(message).toContain(`Release ${rel1} was modified after it was made`);
+          expect(message).toContain('The site was left as it was');
+          expect(run.outputs['from-release']).toBe(rel2);
+          expect(run.outputs['to-release']).toBe(rel1);
+        } finally {
+          writeFileSync(path, original);
+        }
+      },
+    );
   });
 });
 
@@ -435,7 +439,7 @@ describe('rollback skips a release marked unhealthy that is older than the curre
     expect(errorAnnotations(bad)[0]?.title).toBe('Berth: release unhealthy');
     expect(releaseJsonOf(site, brokenId).health_status).toBe('unhealthy');
     const v2 = await deployOk(site, port, 'v2', ws);
-    expect([v1, brokenId, v2]).toEqual([v1, brokenId, v2].sort());
+    expect(new Set([v1, brokenId, v2]).size).toBe(3);
 
     const run = await rollback(site, port);
     expect(run.code, explain(run)).toBe(0);
@@ -461,8 +465,14 @@ describe('health-gate action', () => {
     expect(run.outputs).toMatchObject({ status: 'healthy', 'http-status': '200', attempts: '1' });
   });
 
+  it('the fixture service listens on 127.0.0.1 only', async () => {
+    expect(await acceptsTcp('127.0.0.1', port)).toBe(true);
+    const external = externalIpv4();
+    if (external) expect(await acceptsTcp(external, port)).toBe(false);
+  });
+
   it.each(['host', 'runner'])(
-    'via %s: a 2xx answer from a service bound to 127.0.0.1 is healthy, with its outputs',
+    'via %s: a 2xx answer from the 127.0.0.1-only service is healthy, with its outputs',
     async (via) => {
       const run = await gate({
         url: url('/health'),
@@ -535,9 +545,10 @@ describe('health-gate action', () => {
     expect(regex.outputs).toMatchObject({ status: 'healthy', 'http-status': '200' });
   });
 
-  it('a closed port is unknown, ended by the timeout', async () => {
+  it('a closed port is unknown, ended by the timeout; via host the probe goes through sshd', async () => {
     const closed = freePort();
-    expect(await httpGet(closed)).toBeNull();
+    expect(await acceptsTcp('127.0.0.1', closed)).toBe(false);
+    const logFrom = sshdLogLength();
     const run = await gate({
       url: url('/health', closed),
       containers: 'false',
@@ -550,7 +561,26 @@ describe('health-gate action', () => {
     const elapsed = Number(run.outputs['elapsed-ms']);
     expect(elapsed).toBeGreaterThanOrEqual(1500);
     expect(elapsed).toBeLessThanOrEqual(6000);
-    expect(Number(run.outputs.attempts)).toBeGreaterThanOrEqual(3);
+    const attempts = Number(run.outputs.attempts);
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    // Each probe was a forward the server's sshd tried and refused.
+    const refused = sshdLogSince(logFrom)
+      .split(/\r?\n/)
+      .filter((line) => line === `connect_to 127.0.0.1 port ${closed}: failed.`);
+    expect(refused).toHaveLength(attempts);
+
+    // From the runner, the same probe never touches sshd.
+    const fromRunner = sshdLogLength();
+    const direct = await gate({
+      url: url('/health', closed),
+      via: 'runner',
+      containers: 'false',
+      timeout: '1',
+      backoff: '0.5',
+    });
+    expect(direct.code, explain(direct)).toBe(1);
+    expect(direct.outputs.status).toBe('unknown');
+    expect(sshdLogSince(fromRunner)).not.toContain(`port ${closed}`);
   });
 
   it('containers only: a running container without healthcheck is healthy', async () => {

@@ -44,12 +44,30 @@ export function deployInputs(
   };
 }
 
-/** Deploys revision `rev` (a distinct `.env`, so a distinct release) and fails loudly if it did not deploy. */
+const lastReleaseSecond = new Map<string, number>();
+
+/** Resolves once the wall clock is past Unix second `second` (a release id's time). */
+export async function waitPastSecond(second: number): Promise<void> {
+  const wait = (second + 1) * 1000 - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 20));
+}
+
+/** The Unix second in a release id `rel_<seconds>_<hash8>`. */
+export const releaseSecond = (releaseId: string): number => Number(releaseId.split('_')[1]);
+
+/**
+ * Deploys revision `rev` (a distinct `.env`, so a distinct release) and fails
+ * loudly if it did not deploy. Release ids carry whole Unix seconds, so two
+ * deploys of one site within a second would sort by hash, not by time; this
+ * waits for the next second to keep "newest" well defined.
+ */
 export async function deployRev(
   s: LifecycleSite,
   rev: number | string,
   options: { image?: string; extra?: Record<string, string> } = {},
 ): Promise<string> {
+  const last = lastReleaseSecond.get(s.site);
+  if (last !== undefined) await waitPastSecond(last);
   const run = await runAction(
     'deploy-release',
     deployInputs(s, rev, options.extra, options.image),
@@ -62,7 +80,9 @@ export async function deployRev(
       `deploy of ${s.site} REV=${rev} failed (code ${run.code}):\n${run.stdout}\n${run.stderr}`,
     );
   }
-  return run.outputs['release-id'] as string;
+  const releaseId = run.outputs['release-id'] as string;
+  lastReleaseSecond.set(s.site, releaseSecond(releaseId));
+  return releaseId;
 }
 
 export function lifecycleRun(

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { httpGet } from './fixtures.js';
 import { readJson, siteDir } from './deploy-site.js';
 import type { ActionRun } from './run-action.js';
+import { target } from './target.js';
 
 export const RELEASE_ID = /^rel_\d{10}_[a-f0-9]{8}$/;
 
@@ -118,5 +121,41 @@ export function composeUp(project: string, file: string, env: Record<string, str
   execFileSync('docker', ['compose', '--project-name', project, '-f', file, 'up', '--detach'], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
+  });
+}
+
+/** Bytes in the target's sshd log so far (it logs refused `direct-tcpip` forwards as `connect_to … failed`). */
+export function sshdLogLength(): number {
+  return statSync(target().sshdLog).size;
+}
+
+/** The sshd log written since `offset`. */
+export function sshdLogSince(offset: number): string {
+  return readFileSync(target().sshdLog).subarray(offset).toString('utf8');
+}
+
+/** The first non-loopback IPv4 address of this machine, if any. */
+export function externalIpv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const address of list ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a TCP connection to host:port is accepted within a second. */
+export function acceptsTcp(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
