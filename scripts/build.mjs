@@ -14,21 +14,19 @@ const only = process.argv.slice(2);
 for (const name of only.length > 0 ? only : actions) {
   const entry = `src/entrypoints/${name}.ts`;
   if (!existsSync(entry)) continue;
-  // ncc 0.45 leaves stale files behind, so each output folder starts empty.
-  rmSync(`dist/${name}`, { recursive: true, force: true });
-  execFileSync(
-    'npx',
-    [
-      'ncc',
-      'build',
-      entry,
-      '--out',
-      `dist/${name}`,
-      '--minify',
-      '--license',
-      'licenses.txt',
-      '--quiet',
-    ],
-    { stdio: 'inherit' },
-  );
+  // ncc 0.45 leaves stale files behind, so each bundle is built into an empty
+  // folder and swapped in whole: a running test never sees a half-written dist/.
+  const staging = `dist/.building-${name}-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    execFileSync(
+      'npx',
+      ['ncc', 'build', entry, '--out', staging, '--minify', '--license', 'licenses.txt', '--quiet'],
+      { stdio: 'inherit' },
+    );
+    rmSync(`dist/${name}`, { recursive: true, force: true });
+    renameSync(staging, `dist/${name}`);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
