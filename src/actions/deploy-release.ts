@@ -9,6 +9,7 @@ import {
   type ComposeProject,
 } from '../commands/compose.js';
 import { inspectImagesCommand, releaseImageTag, tagImagesCommand } from '../commands/docker.js';
+import { underSiteLock } from '../commands/lock.js';
 import {
   prepareStagingCommand,
   promoteReleaseCommand,
@@ -27,7 +28,12 @@ import { PhaseTimer } from './phase-timer.js';
 import { checkProjectHealth } from './release-health.js';
 import { projectDirectoryOf, releaseProject } from './release-project.js';
 import { listReleases, pickRollbackTarget, verifyRelease } from './release-store.js';
-import { manifestFor, recordReleaseHealth, restoreRelease } from './restore-release.js';
+import {
+  manifestFor,
+  recordReleaseHealth,
+  repairInterrupted,
+  restoreRelease,
+} from './restore-release.js';
 import { pruneReleases, type PruneOutcome } from './prune.js';
 import { SiteSession, type SiteState } from './site-session.js';
 
@@ -100,11 +106,12 @@ export async function deployRelease(
   try {
     if (settings.site.dryRun) return await dryRun(settings, deps, session, phases, frozen);
 
-    const state = await phases.run('lock', async () => {
+    const lockedState = await phases.run('lock', async () => {
       const [, state] = await Promise.all([session.acquireLock('deploy'), session.readState()]);
       return state;
     });
-    const tool = session.requireCompose(state);
+    const tool = session.requireCompose(lockedState);
+    const state = await repairInterrupted(session, lockedState, tool, deps, phases);
     if (state.freeKb !== null && state.freeKb < settings.minFreeMb * 1024) {
       throw new RemoteStateError(
         `Only ${Math.floor(state.freeKb / 1024)} MiB free under ${settings.site.deployRootInput} on ${runner.target}; ` +
@@ -288,7 +295,8 @@ export async function deployRelease(
     try {
       if (settings.beforeUp.length > 0) {
         await phases.run('before-up', async () => {
-          for (const argv of settings.beforeUp) await runner.exec(composeCommand(project, argv));
+          for (const argv of settings.beforeUp)
+            await runner.exec(underSiteLock(layout, composeCommand(project, argv)));
         });
       }
     } catch (error) {
@@ -305,14 +313,18 @@ export async function deployRelease(
 
     let upError: Error | undefined;
     await phases.run('up', async () => {
+      await session.markInFlight('deploy', releaseId);
       try {
-        await runner.exec(composeCommand(project, upSubcommand()));
+        await runner.exec(underSiteLock(layout, composeCommand(project, upSubcommand())));
       } catch (error) {
         upError = error as Error;
         deps.log.warning(`compose up failed: ${upError.message}`, 'Deploy: up');
       }
     });
-    await phases.run('switch', () => runner.exec(switchCurrentCommand(layout, releaseId)));
+    await phases.run('switch', async () => {
+      await runner.exec(switchCurrentCommand(layout, releaseId));
+      await session.clearInFlight();
+    });
     await phases.run('manifest', () =>
       session.writeManifest(manifestFor(site, releaseId, previousReleaseId, 'unknown', deps.now())),
     );

@@ -17,12 +17,14 @@ export async function listReleases(session: SiteSession): Promise<ReleaseEntry[]
   const { stdout } = await session.runner.exec(listReleasesCommand(session.layout));
   const entries: ReleaseEntry[] = [];
   for (const line of stdout.split('\n')) {
-    const [releaseId, encoded] = line.split('\t');
-    if (!releaseId || !RELEASE_ID_PATTERN.test(releaseId)) continue;
+    const tab = line.indexOf('\t');
+    const releaseId = tab === -1 ? line.trim() : line.slice(0, tab);
+    const json = tab === -1 ? '' : line.slice(tab + 1).trim();
+    if (!RELEASE_ID_PATTERN.test(releaseId)) continue;
     let metadata: ReleaseMetadata | null = null;
-    if (encoded && encoded !== '!') {
+    if (json && json !== '!') {
       try {
-        metadata = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as ReleaseMetadata;
+        metadata = JSON.parse(json) as ReleaseMetadata;
         if (metadata.release_id !== releaseId) metadata = null;
       } catch {
         metadata = null;
@@ -94,6 +96,12 @@ export async function verifyRelease(
   } catch {
     throw new RemoteStateError(`${metaPath} is not valid JSON`);
   }
+  const malformed = malformedFields(metadata);
+  if (malformed.length > 0) {
+    throw new RemoteStateError(
+      `${metaPath} is damaged: ${malformed.join(', ')} missing or wrong; the release cannot be verified`,
+    );
+  }
   const recordedHash = Buffer.from(hashLine?.split('\t')[1] ?? '', 'base64')
     .toString('utf8')
     .trim();
@@ -114,10 +122,17 @@ export async function verifyRelease(
   }
   const imageIds = Object.fromEntries(metadata.services.map((s) => [s.service, s.image_id]));
   const recomputed = artifactHash(files, imageIds);
-  if (recomputed !== recordedHash || recordedHash !== metadata.artifact_hash) {
+  if (recordedHash !== metadata.artifact_hash) {
     throw new RemoteStateError(
-      `Release ${releaseId} was modified after it was made: its artifact hash ${recomputed.slice(0, 12)}… ` +
-        `does not match the recorded ${recordedHash.slice(0, 12)}…`,
+      `Release ${releaseId} was modified after it was made: ${dir}/${RELEASE_FILES.artifactHash} ` +
+        `(${recordedHash.slice(0, 12)}…) and ${metaPath} (${String(metadata.artifact_hash).slice(0, 12)}…) disagree`,
+    );
+  }
+  if (recomputed !== recordedHash) {
+    throw new RemoteStateError(
+      `Release ${releaseId} was modified after it was made: its files in ${dir} ` +
+        `(${metadata.files.join(', ')}) and the image ids in ${RELEASE_FILES.metadata} hash to ` +
+        `${recomputed.slice(0, 12)}…, not to the recorded ${recordedHash.slice(0, 12)}…`,
     );
   }
   const tags = metadata.services.map((s) => s.pinned_tag);
@@ -132,6 +147,28 @@ export async function verifyRelease(
     );
   }
   return metadata;
+}
+
+/** The fields of a parsed `release.json` that verification relies on and that are unusable. */
+function malformedFields(metadata: unknown): string[] {
+  if (typeof metadata !== 'object' || metadata === null) return ['the whole object'];
+  const m = metadata as Record<string, unknown>;
+  const isString = (v: unknown): boolean => typeof v === 'string';
+  const bad: string[] = [];
+  if (!Array.isArray(m.files) || !m.files.every(isString)) bad.push('files');
+  if (
+    !Array.isArray(m.services) ||
+    !m.services.every(
+      (s: unknown) =>
+        typeof s === 'object' &&
+        s !== null &&
+        ['service', 'image_id', 'pinned_tag'].every((k) =>
+          isString((s as Record<string, unknown>)[k]),
+        ),
+    )
+  )
+    bad.push('services');
+  return bad;
 }
 
 /** A release's `release.json`, or null when it is missing or not JSON. */

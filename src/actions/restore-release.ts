@@ -1,4 +1,5 @@
 import { composeCommand, upSubcommand, type ComposeTool } from '../commands/compose.js';
+import { underSiteLock } from '../commands/lock.js';
 import { switchCurrentCommand, writeFileAtomicCommand } from '../commands/release-files.js';
 import { RELEASE_FILES, releaseDir } from '../commands/site-layout.js';
 import type { HealthReport } from '../health/health-check.js';
@@ -8,7 +9,8 @@ import type { OperationDeps } from './deps.js';
 import type { PhaseTimer } from './phase-timer.js';
 import { checkProjectHealth } from './release-health.js';
 import { releaseProject } from './release-project.js';
-import type { SiteSession } from './site-session.js';
+import { readMetadata } from './release-store.js';
+import type { SiteSession, SiteState } from './site-session.js';
 
 /** Records a health verdict in a release's `release.json` (atomically). */
 export async function recordReleaseHealth(
@@ -56,7 +58,7 @@ export async function upRelease(
     metadata.compose_files,
     metadata.project_directory,
   );
-  await session.runner.exec(composeCommand(project, upSubcommand()));
+  await session.runner.exec(underSiteLock(session.layout, composeCommand(project, upSubcommand())));
 }
 
 /**
@@ -73,10 +75,14 @@ export async function restoreRelease(
   phases: PhaseTimer,
 ): Promise<HealthReport> {
   const site = target.site_id;
-  await phases.run('rollback: up', () => upRelease(session, tool, target));
-  await phases.run('rollback: switch', () =>
-    session.runner.exec(switchCurrentCommand(session.layout, target.release_id)),
-  );
+  await phases.run('rollback: up', async () => {
+    await session.markInFlight('rollback', target.release_id);
+    await upRelease(session, tool, target);
+  });
+  await phases.run('rollback: switch', async () => {
+    await session.runner.exec(switchCurrentCommand(session.layout, target.release_id));
+    await session.clearInFlight();
+  });
   await phases.run('rollback: manifest', () =>
     session.writeManifest(manifestFor(site, target.release_id, fromRelease, 'unknown', deps.now())),
   );
@@ -88,4 +94,65 @@ export async function restoreRelease(
     manifestFor(site, target.release_id, fromRelease, report.status, deps.now()),
   );
   return report;
+}
+
+/**
+ * Puts right what an interrupted operation (a cancelled job, a lost
+ * connection) can leave between `compose up` and recording its result:
+ * containers already running a release `current` does not name (`.in-flight`
+ * is still there), or `manifest.json` naming another release than `current`.
+ * Runs under the lock, before the operation changes anything: `current` is
+ * brought up again (compose recreates only what differs) and the manifest is
+ * rewritten from it. Returns the state as it is afterwards.
+ */
+export async function repairInterrupted(
+  session: SiteSession,
+  state: SiteState,
+  tool: ComposeTool,
+  deps: OperationDeps,
+  phases: PhaseTimer,
+): Promise<SiteState> {
+  const current = state.currentReleaseId;
+  const manifestStale =
+    current !== null && (state.manifest === null || state.manifest.current_release_id !== current);
+  if (state.inFlight === undefined && !manifestStale) return state;
+  return phases.run('repair', async () => {
+    const why =
+      state.inFlight !== undefined
+        ? `an earlier operation stopped between \`up\` and switching \`current\` (${state.inFlight})`
+        : `${session.layout.manifest} names ${state.manifest?.current_release_id ?? 'nothing'}, ` +
+          `but ${session.layout.current} is ${current}`;
+    const metadata = current ? await readMetadata(session, current) : null;
+    if (current && !metadata) {
+      deps.log.warning(
+        `${why}; ${current} has no readable release.json, so it cannot be brought up again`,
+        'Site state repaired',
+      );
+      return state;
+    }
+    deps.log.warning(
+      `${why}; ` +
+        (current
+          ? `bringing the current release ${current} up again`
+          : 'no release is current, so there is nothing to bring up'),
+      'Site state repaired',
+    );
+    let manifest = state.manifest;
+    if (metadata) {
+      await upRelease(session, tool, metadata);
+      if (manifestStale) {
+        manifest = manifestFor(
+          metadata.site_id,
+          metadata.release_id,
+          state.manifest?.current_release_id ?? null,
+          metadata.health_status,
+          deps.now(),
+        );
+        await session.writeManifest(manifest);
+      }
+    }
+    if (state.inFlight !== undefined) await session.clearInFlight();
+    const { inFlight: _cleared, ...rest } = state;
+    return { ...rest, manifest };
+  });
 }

@@ -6,7 +6,7 @@ import type { RollbackSettings } from '../inputs/operation-settings.js';
 import type { OperationDeps } from './deps.js';
 import { PhaseTimer } from './phase-timer.js';
 import { listReleases, pickRollbackTarget, verifyRelease } from './release-store.js';
-import { restoreRelease } from './restore-release.js';
+import { repairInterrupted, restoreRelease } from './restore-release.js';
 import { SiteSession } from './site-session.js';
 
 /** The fail-safe report: a rollback never ends in an unhandled exception. */
@@ -55,15 +55,16 @@ export async function rollback(
   try {
     session = await phases.run('connect', () => SiteSession.open(settings, deps));
     const opened = session;
-    const state = await phases.run('lock', async () => {
+    const lockedState = await phases.run('lock', async () => {
       const [, state] = await Promise.all([
         settings.site.dryRun ? Promise.resolve() : opened.acquireLock('rollback'),
         opened.readState(),
       ]);
       return state;
     });
-    fromRelease = state.currentReleaseId;
-    const tool = opened.requireCompose(state);
+    fromRelease = lockedState.currentReleaseId;
+    const tool = opened.requireCompose(lockedState);
+    if (!settings.site.dryRun) await repairInterrupted(opened, lockedState, tool, deps, phases);
     const releases = await phases.run('choose', () => listReleases(opened));
     if (settings.releaseId) {
       if (!releases.some((r) => r.releaseId === settings.releaseId)) {

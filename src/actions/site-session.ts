@@ -10,12 +10,23 @@ import {
 } from '../commands/lock.js';
 import {
   appendLineCommand,
+  removeTreeCommand,
   siteStateCommand,
   writeFileAtomicCommand,
 } from '../commands/release-files.js';
-import { RELEASE_ID_PATTERN, siteLayout, type SiteLayout } from '../commands/site-layout.js';
+import {
+  RELEASE_ID_PATTERN,
+  inFlightPath,
+  siteLayout,
+  type SiteLayout,
+} from '../commands/site-layout.js';
 import type { SharedSettings } from '../inputs/shared-settings.js';
-import { auditLine, type AuditEntry, type Manifest } from '../release/metadata.js';
+import {
+  auditLine,
+  type AuditEntry,
+  type HealthStatus,
+  type Manifest,
+} from '../release/metadata.js';
 import type { HeldProcess, Runner } from '../remote/runner.js';
 import type { OperationDeps } from './deps.js';
 
@@ -27,6 +38,10 @@ export interface SiteState {
   readonly manifest: Manifest | null;
   readonly compose: ComposeTool | null;
   readonly freeKb: number | null;
+  /** Set when `manifest` was rebuilt from `current` because the file was damaged. */
+  readonly damagedManifest?: true;
+  /** What an operation that stopped between `up` and the switch left in `.in-flight`. */
+  readonly inFlight?: string;
 }
 
 export function parseSiteState(
@@ -34,6 +49,7 @@ export function parseSiteState(
   layout: SiteLayout,
   site: string,
   warn: (message: string) => void,
+  { rewriting = false }: { rewriting?: boolean } = {},
 ): SiteState {
   const fields = new Map<string, string[]>();
   for (const line of stdout.split('\n')) {
@@ -50,28 +66,45 @@ export function parseSiteState(
       );
     }
     currentReleaseId = id;
+    if (fields.has('current_missing')) {
+      warn(
+        `${layout.current} points to ${currentTarget}, which does not exist (removed by hand?); ` +
+          'a deploy, or a rollback to a release that exists, repairs the link',
+      );
+    }
   }
   let manifest: Manifest | null = null;
+  let damagedManifest = false;
   const encoded = fields.get('manifest')?.[0];
   if (encoded !== undefined) {
     try {
+      if (encoded === '') throw new Error('empty or unreadable');
       const parsed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Manifest;
       if (typeof parsed !== 'object' || parsed === null || !('current_release_id' in parsed)) {
         throw new Error('not a manifest object');
       }
       manifest = parsed;
     } catch (error) {
+      const health = currentHealth(fields.get('current_meta')?.[0], currentReleaseId);
+      const source =
+        `${layout.current}` +
+        (currentReleaseId
+          ? ` (${currentReleaseId}, last health '${health}' from its release.json)`
+          : ' (no current release)');
       warn(
         `${layout.manifest} is damaged (${(error as Error).message}); ` +
-          `it will be rebuilt from ${layout.current}${currentReleaseId ? ` (${currentReleaseId})` : ''}`,
+          (rewriting
+            ? `rewriting it from ${source}`
+            : `using ${source} instead; the file is rewritten by the next operation that changes the site`),
       );
       manifest = {
         site_id: site,
         current_release_id: currentReleaseId,
         previous_release_id: null,
-        last_health_status: 'unknown',
+        last_health_status: health,
         updated_at: new Date(0).toISOString(),
       };
+      damagedManifest = true;
     }
   }
   const composeFields = fields.get('compose');
@@ -91,12 +124,40 @@ export function parseSiteState(
     manifest,
     compose,
     freeKb: Number.isFinite(freeKb) ? freeKb : null,
+    ...(damagedManifest ? { damagedManifest } : {}),
+    ...(fields.has('in_flight')
+      ? {
+          inFlight:
+            Buffer.from(fields.get('in_flight')?.[0] ?? '', 'base64')
+              .toString('utf8')
+              .trim() || 'unknown operation',
+        }
+      : {}),
   };
+}
+
+/** The health recorded in the current release's `release.json` (base64), or `unknown`. */
+function currentHealth(encoded: string | undefined, releaseId: string | null): HealthStatus {
+  if (!encoded || !releaseId) return 'unknown';
+  try {
+    const metadata = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Partial<
+      Record<string, unknown>
+    >;
+    const status = metadata.health_status;
+    return metadata.release_id === releaseId &&
+      (status === 'healthy' || status === 'unhealthy' || status === 'starting')
+      ? status
+      : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** A connection to the target for one site: state, lock and audit in one place. */
 export class SiteSession {
   private lock: HeldProcess | undefined;
+  /** Settles once the lock holder is running (or failed): state is read only after that. */
+  private locking: Promise<unknown> | undefined;
 
   private constructor(
     readonly runner: Runner,
@@ -125,13 +186,31 @@ export class SiteSession {
     return path.startsWith('/') || !state.home ? path : `${state.home}/${path}`;
   }
 
+  /**
+   * Reads the site. While the lock is being taken this waits for it: a state
+   * read while another operation still holds the lock would be stale by the
+   * time this one proceeds. Under the lock, a damaged manifest is rewritten.
+   */
   async readState(): Promise<SiteState> {
+    await this.locking?.catch(() => undefined);
     const result = await this.runner.exec(
       siteStateCommand(this.layout, this.settings.site.composeCommand),
     );
-    return parseSiteState(result.stdout, this.layout, this.settings.site.site, (m) =>
-      this.deps.log.warning(m, 'Site state repaired'),
+    const locked = this.lock !== undefined;
+    const state = parseSiteState(
+      result.stdout,
+      this.layout,
+      this.settings.site.site,
+      (m) => this.deps.log.warning(m, 'Site state repaired'),
+      { rewriting: locked },
     );
+    if (locked && state.damagedManifest && state.manifest) {
+      await this.writeManifest({
+        ...state.manifest,
+        updated_at: new Date(this.deps.now()).toISOString(),
+      });
+    }
+    return state;
   }
 
   requireCompose(state: SiteState): ComposeTool {
@@ -148,11 +227,13 @@ export class SiteSession {
   async acquireLock(operation: string): Promise<void> {
     const { site, lockTimeoutSeconds } = this.settings.site;
     try {
-      this.lock = await this.runner.hold(
+      const holding = this.runner.hold(
         lockHolderCommand(this.layout, lockTimeoutSeconds),
         LOCK_READY_LINE,
         LOCK_HEARTBEAT_SECONDS * 1000,
       );
+      this.locking = holding;
+      this.lock = await holding;
     } catch (error) {
       if (error instanceof RemoteCommandError && error.exitCode === LOCK_BUSY_EXIT) {
         const info = await this.runner
@@ -171,6 +252,23 @@ export class SiteSession {
       started_at: new Date(this.deps.now()).toISOString(),
     });
     await this.runner.exec(writeLockInfoCommand(this.layout, info));
+  }
+
+  /** Marks the site as between `up` and the switch (cleared by `clearInFlight`). */
+  async markInFlight(operation: string, releaseId: string): Promise<void> {
+    const { run } = this.deps;
+    const info = JSON.stringify({
+      operation,
+      release_id: releaseId,
+      actor: run.actor,
+      run_url: run.runUrl,
+      started_at: new Date(this.deps.now()).toISOString(),
+    });
+    await this.runner.exec(writeFileAtomicCommand(inFlightPath(this.layout), info + '\n'));
+  }
+
+  async clearInFlight(): Promise<void> {
+    await this.runner.exec(removeTreeCommand(inFlightPath(this.layout)));
   }
 
   async writeManifest(manifest: Manifest): Promise<void> {

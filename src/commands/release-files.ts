@@ -1,21 +1,32 @@
-import { RELEASE_FILES, type SiteLayout } from './site-layout.js';
+import { IN_FLIGHT_FILE, RELEASE_FILES, type SiteLayout } from './site-layout.js';
 
 /**
- * Read-only look at a site: login directory, current release, its artifact
- * hash, the manifest (base64, one line), and which compose CLI answers.
+ * Read-only look at a site: login directory, current release (and whether
+ * its directory exists), its artifact hash and release.json, the manifest
+ * (base64, one line), and which compose CLI answers.
  * Prints `key<TAB>value` lines.
  */
 export function siteStateCommand(layout: SiteLayout, composeChoice: string): string[] {
   const script = [
     'site="$1"; choice="$2"',
     'printf "home\\t%s\\n" "$HOME"',
-    'if [ -L "$site/current" ]; then printf "current\\t%s\\n" "$(readlink "$site/current")"; fi',
+    'if [ -L "$site/current" ]; then printf "current\\t%s\\n" "$(readlink "$site/current")"; [ -d "$site/current" ] || printf "current_missing\\t1\\n"; fi',
     'if [ -f "$site/current/' +
       RELEASE_FILES.artifactHash +
       '" ]; then printf "current_hash\\t%s\\n" "$(head -c 200 "$site/current/' +
       RELEASE_FILES.artifactHash +
       '")"; fi',
+    'if [ -f "$site/current/' +
+      RELEASE_FILES.metadata +
+      '" ]; then printf "current_meta\\t%s\\n" "$(base64 -w0 < "$site/current/' +
+      RELEASE_FILES.metadata +
+      '")"; fi',
     'if [ -f "$site/manifest.json" ]; then printf "manifest\\t%s\\n" "$(base64 -w0 < "$site/manifest.json")"; fi',
+    'if [ -f "$site/' +
+      IN_FLIGHT_FILE +
+      '" ]; then printf "in_flight\\t%s\\n" "$(base64 -w0 < "$site/' +
+      IN_FLIGHT_FILE +
+      '")"; fi',
     'd="$site"; while [ ! -d "$d" ]; do case "$d" in */*) d="${d%/*}";; *) d=.; esac; [ -n "$d" ] || d=/; done',
     'printf "free_kb\\t%s\\n" "$(df -Pk -- "$d" | awk "NR==2 {print \\$4}")"',
     'v2() { v=$(docker compose version --short 2>/dev/null) && printf "compose\\tdocker compose\\t%s\\n" "$v"; }',

@@ -36,6 +36,17 @@ export function releaseDir(layout: SiteLayout, releaseId: string): string {
   return `${layout.releasesDir}/${releaseId}`;
 }
 
+/**
+ * Present while an operation is between `compose up` and switching `current`:
+ * the containers may already run a release `current` does not name. Whoever
+ * takes the lock next and finds it brings `current` back up (see restore-release).
+ */
+export const IN_FLIGHT_FILE = '.in-flight';
+
+export function inFlightPath(layout: SiteLayout): string {
+  return `${layout.siteDir}/${IN_FLIGHT_FILE}`;
+}
+
 /** `rel_<10-digit unix time>_<first 8 hex of the artifact hash>` */
 export function makeReleaseId(unixSeconds: number, artifactHash: string): string {
   return `rel_${String(Math.floor(unixSeconds)).padStart(10, '0')}_${artifactHash.slice(0, 8)}`;

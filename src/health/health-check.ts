@@ -176,12 +176,10 @@ export async function runHealthCheck(
       httpOk && containersReady && readySince !== undefined
         ? Math.min(settings.backoffMs, CONTAINER_SETTLE_MS)
         : settings.backoffMs;
-    if (clock.now() + Math.min(pause, 1) >= deadline) break;
-    await clock.sleep(Math.min(pause, deadline - clock.now()));
-    if (clock.now() >= deadline) {
-      // One last look exactly at the deadline is pointless; report what we saw.
-      break;
-    }
+    // When the next probe could not start before the deadline, the verdict can no
+    // longer change: report it now instead of sleeping out the rest of the timeout.
+    if (clock.now() + pause >= deadline) break;
+    await clock.sleep(pause);
   }
   const seconds = (settings.timeoutMs / 1000).toString();
   if (lastContainers?.kind === 'starting') {

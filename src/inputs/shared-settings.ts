@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
 import { knownHostsLineIsValid } from '../remote/host-keys.js';
@@ -5,8 +6,15 @@ import { booleanField, choiceField, integerField, optionalText, secondsField } f
 import { parseInputs, type InputReader } from './read-inputs.js';
 
 export const SITE_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
-const HOST_PATTERN =
-  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[?[0-9A-Fa-f:.]+\]?)$/;
+const HOST_NAME =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** A DNS name or IPv4 address, or an IP address in brackets, or a bare IPv6 address. */
+export function isHostInput(value: string): boolean {
+  if (HOST_NAME.test(value)) return true;
+  const bracketed = /^\[(.*)\]$/.exec(value);
+  return bracketed ? isIP(bracketed[1] ?? '') !== 0 : isIP(value) === 6;
+}
 const USER_PATTERN = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
 // No leading '-': a path segment must never read as a command option.
 const ROOT_SEGMENT = /^[A-Za-z0-9._@+][A-Za-z0-9._@+-]*$/;
@@ -72,7 +80,7 @@ export function resolveDeployRoot(value: string): string | { error: string } {
 
 const sharedSchema = z.object({
   transport: choiceField(['ssh', 'local'] as const, 'ssh'),
-  host: z.string().refine((v) => v === '' || HOST_PATTERN.test(v), {
+  host: z.string().refine((v) => v === '' || isHostInput(v), {
     message: 'must be a host name or IP address',
   }),
   port: integerField(22, { min: 1, max: 65535 }),

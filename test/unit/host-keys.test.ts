@@ -170,7 +170,8 @@ describe('hostFieldMatches', () => {
     const blob = Buffer.from(key.base64, 'base64');
     expect(knownKeysFor(text, 'example.com', 22).map((k) => k.blob)).toEqual([blob]);
     expect(knownKeysFor(text, 'EXAMPLE.com', 2222).map((k) => k.blob)).toEqual([blob]);
-    expect(knownKeysFor(text, 'example.com', 2200)).toEqual([]);
+    // No [example.com]:2200 entry: OpenSSH falls back to the bare name, as does Berth.
+    expect(knownKeysFor(text, 'example.com', 2200).map((k) => k.blob)).toEqual([blob]);
     expect(knownKeysFor(text, 'example.org', 22)).toEqual([]);
   });
 
@@ -234,10 +235,11 @@ describe('knownKeysFor', () => {
 
   it('keeps the matching entries, skipping comments and blank lines', () => {
     const keys = knownKeysFor(text, 'example.com', 22);
+    // Most preferred key type first (OpenSSH's HostKeyAlgorithms order), file order within a type.
     expect(keys).toEqual<KnownKey[]>([
       { type: 'ssh-ed25519', blob: BLOB_A, revoked: false },
-      { type: 'ssh-rsa', blob: BLOB_B, revoked: false },
       { type: 'ssh-ed25519', blob: BLOB_C, revoked: true },
+      { type: 'ssh-rsa', blob: BLOB_B, revoked: false },
     ]);
   });
 

@@ -111,12 +111,12 @@ describe('listReleases', () => {
 
   it('parses release lines, oldest first, keeping metadata only when it names the release', async () => {
     const stdout = [
-      `${id(3)}\t${b64({ release_id: id(3), health_status: 'healthy' })}`,
+      `${id(3)}\t${JSON.stringify({ release_id: id(3), health_status: 'healthy' })}`,
       `${id(1)}\t!`,
-      `${id(2)}\t${b64({ release_id: id(9), health_status: 'healthy' })}`,
-      `${id(4)}\tnot base64 json`,
-      `${id(5)}\t${b64(null)}`,
-      `rel_bogus\t${b64({ release_id: 'rel_bogus' })}`,
+      `${id(2)}\t${JSON.stringify({ release_id: id(9), health_status: 'healthy' })}`,
+      `${id(4)}\tnot json`,
+      `${id(5)}\tnull`,
+      `rel_bogus\t${JSON.stringify({ release_id: 'rel_bogus' })}`,
       `${id(6)}`,
       '',
     ].join('\n');

@@ -37,26 +37,38 @@ function release(id: string, metadata?: string) {
 }
 
 describe('listReleasesCommand', () => {
-  it('passes the directory and file name as arguments', () => {
+  it('passes the directory as an argument; the script holds no user value', () => {
     const argv = listReleasesCommand(layout);
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
     expect(argv[2]).not.toContain(layout.releasesDir);
-    expect(argv[2]).not.toContain('release.json');
-    expect(argv.slice(3)).toEqual(['berth-releases', layout.releasesDir, 'release.json']);
+    expect(argv.slice(3, 5)).toEqual(['berth-releases', layout.releasesDir]);
   });
 
-  it('prints each rel_ directory with its release.json in base64, or ! when missing', () => {
-    release('rel_1700000000_aaaaaaaa', '{"release_id":"rel_1700000000_aaaaaaaa"}');
+  it('prints each rel_ directory with its release.json on one line, or ! when missing or empty', () => {
+    release(
+      'rel_1700000000_aaaaaaaa',
+      '{\n  "release_id": "rel_1700000000_aaaaaaaa",\n  "x": "a\\nb"\n}\n',
+    );
+    release('rel_1700000050_dddddddd', '{"release_id":"rel_1700000050_dddddddd"}');
     release('rel_1700000100_bbbbbbbb');
+    release('rel_1700000150_eeeeeeee', '');
     release('not-a-release', '{}');
     mkdirSync(join(layout.releasesDir, '.staging-leftover'));
     writeFileSync(join(layout.releasesDir, 'rel_1700000200_cccccccc'), 'a file, not a directory');
     const result = run(listReleasesCommand(layout));
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(
-      `rel_1700000000_aaaaaaaa\t${Buffer.from('{"release_id":"rel_1700000000_aaaaaaaa"}').toString('base64')}\n` +
-        'rel_1700000100_bbbbbbbb\t!\n',
-    );
+    const lines = result.stdout.split('\n').filter(Boolean).sort();
+    expect(lines).toEqual([
+      'rel_1700000000_aaaaaaaa\t{   "release_id": "rel_1700000000_aaaaaaaa",   "x": "a\\nb" } ',
+      'rel_1700000050_dddddddd\t{"release_id":"rel_1700000050_dddddddd"} ',
+      'rel_1700000100_bbbbbbbb\t!',
+      'rel_1700000150_eeeeeeee\t!',
+    ]);
+    // Each joined line is the same JSON document.
+    expect(JSON.parse(lines[0]!.split('\t')[1]!)).toEqual({
+      release_id: 'rel_1700000000_aaaaaaaa',
+      x: 'a\nb',
+    });
   });
 
   it('prints nothing for a site without releases/, successfully', () => {
