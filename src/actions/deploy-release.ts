@@ -8,6 +8,7 @@ import {
   upSubcommand,
   type ComposeProject,
 } from '../commands/compose.js';
+import { labelRunArgs, removeBeforeUpContainersCommand } from '../commands/containers.js';
 import { inspectImagesCommand, releaseImageTag, tagImagesCommand } from '../commands/docker.js';
 import { underSiteLock } from '../commands/lock.js';
 import {
@@ -27,7 +28,7 @@ import type { OperationDeps } from './deps.js';
 import { PhaseTimer } from './phase-timer.js';
 import { checkProjectHealth } from './release-health.js';
 import { projectDirectoryOf, releaseProject } from './release-project.js';
-import { listReleases, pickRollbackTarget, verifyRelease } from './release-store.js';
+import { autoRollbackCandidates, listReleases, verifyRelease } from './release-store.js';
 import {
   manifestFor,
   recordReleaseHealth,
@@ -295,19 +296,30 @@ export async function deployRelease(
     try {
       if (settings.beforeUp.length > 0) {
         await phases.run('before-up', async () => {
-          for (const argv of settings.beforeUp)
-            await runner.exec(underSiteLock(layout, composeCommand(project, argv)));
+          for (const argv of settings.beforeUp) {
+            await runner.exec(
+              underSiteLock(layout, composeCommand(project, labelRunArgs(argv, stagingName))),
+            );
+          }
         });
       }
     } catch (error) {
-      await session.appendAudit(
-        session.auditEntry('deploy', startedAt, {
-          from_release: previousReleaseId,
-          to_release: releaseId,
-          result: 'failed',
-          detail: `before-up failed; ${previousReleaseId ?? 'nothing'} still serving`,
-        }),
-      );
+      // A `run` cut off by its timeout leaves its container running on the server.
+      await runner
+        .exec(removeBeforeUpContainersCommand(stagingName), { okCodes: [0, 1] })
+        .catch(() => undefined);
+      // Best effort: on a lost connection the audit line cannot be written, and that
+      // failure must not hide the before-up error itself.
+      await session
+        .appendAudit(
+          session.auditEntry('deploy', startedAt, {
+            from_release: previousReleaseId,
+            to_release: releaseId,
+            result: 'failed',
+            detail: `before-up failed; ${previousReleaseId ?? 'nothing'} still serving`,
+          }),
+        )
+        .catch(() => undefined);
       throw error;
     }
 
@@ -377,18 +389,40 @@ export async function deployRelease(
     // Not healthy: the release stays in releases/ for forensics, marked so it is never auto-selected.
     if (health.status !== 'unhealthy')
       await recordReleaseHealth(session, metadata, 'unhealthy', deps.now());
-    const candidates = settings.autoRollback ? await listReleases(session) : [];
-    const target = settings.autoRollback ? pickRollbackTarget(candidates, releaseId) : undefined;
-    if (!target?.metadata) {
-      const why = settings.autoRollback
-        ? 'there is no earlier healthy release to roll back to'
-        : "'auto-rollback' is false";
+    const candidates = settings.autoRollback
+      ? autoRollbackCandidates(await listReleases(session), releaseId, previousReleaseId)
+      : [];
+    // Verification changes nothing, so a candidate that fails it (tampered, images gone)
+    // is skipped for the next one; only a restored release that is unhealthy ends the search.
+    const skipped: string[] = [];
+    let target: ReleaseMetadata | undefined;
+    for (const candidate of candidates.slice(0, 3)) {
+      try {
+        target = await phases.run('rollback: verify', () =>
+          verifyRelease(session, candidate.releaseId),
+        );
+        break;
+      } catch (error) {
+        if (!(error instanceof RemoteStateError)) throw error;
+        skipped.push(`${candidate.releaseId}: ${error.message}`);
+        deps.log.warning(
+          `Cannot roll back to ${candidate.releaseId}: ${error.message}`,
+          'Berth: rollback target',
+        );
+      }
+    }
+    if (!target) {
+      const why = !settings.autoRollback
+        ? "'auto-rollback' is false"
+        : skipped.length > 0
+          ? `no earlier release could be verified (${skipped.join('; ')})`
+          : 'there is no earlier healthy release to roll back to';
       await session.appendAudit(
         session.auditEntry('deploy', startedAt, {
           from_release: previousReleaseId,
           to_release: releaseId,
           result: `unhealthy`,
-          detail: why,
+          detail: why.slice(0, 500),
         }),
       );
       return {
@@ -404,9 +438,7 @@ export async function deployRelease(
         failure: `Release ${releaseId} is ${health.status} (${health.message}); it was left running because ${why}.`,
       };
     }
-    const targetMetadata = await phases.run('rollback: verify', () =>
-      verifyRelease(session, target.releaseId),
-    );
+    const targetMetadata = target;
     const rollbackHealth = await restoreRelease(
       session,
       tool,
@@ -419,9 +451,9 @@ export async function deployRelease(
     await session.appendAudit(
       session.auditEntry('deploy', startedAt, {
         from_release: previousReleaseId,
-        to_release: target.releaseId,
+        to_release: targetMetadata.release_id,
         result: 'rolled-back',
-        detail: `${releaseId} was ${health.status}; restored ${target.releaseId} (${rollbackHealth.status})`,
+        detail: `${releaseId} was ${health.status}; restored ${targetMetadata.release_id} (${rollbackHealth.status})`,
       }),
     );
     return {
@@ -431,12 +463,12 @@ export async function deployRelease(
       health,
       healthStatus: health.status,
       rolledBack: true,
-      currentReleaseId: target.releaseId,
+      currentReleaseId: targetMetadata.release_id,
       rollbackHealth,
       timings: phases.timings,
       plannedCommands: [],
       failure:
-        `Release ${releaseId} is ${health.status} (${health.message}); rolled back to ${target.releaseId}, ` +
+        `Release ${releaseId} is ${health.status} (${health.message}); rolled back to ${targetMetadata.release_id}, ` +
         `which is ${rollbackHealth.status}.`,
     };
   } finally {

@@ -70,6 +70,25 @@ export function pickRollbackTarget(
 }
 
 /**
+ * Where an automatic rollback may go, best first: the release that was
+ * serving before the failed deploy (when it is not marked unhealthy), then
+ * the other releases older than the failed one, newest first.
+ */
+export function autoRollbackCandidates(
+  releases: readonly ReleaseEntry[],
+  failedId: string,
+  previousId: string | null,
+): ReleaseEntry[] {
+  const ordered = sortOldestFirst(releases);
+  const failedIndex = ordered.findIndex((r) => r.releaseId === failedId);
+  const older = (failedIndex === -1 ? ordered : ordered.slice(0, failedIndex))
+    .reverse()
+    .filter((r) => r.metadata !== null && r.metadata.health_status !== 'unhealthy');
+  const previous = older.find((r) => r.releaseId === previousId);
+  return previous ? [previous, ...older.filter((r) => r !== previous)] : older;
+}
+
+/**
  * Checks a release before anything changes: its files are all there and
  * readable, its artifact hash matches a recomputation, and each pinned image
  * tag still names the recorded image. Returns the release's metadata.

@@ -43,11 +43,23 @@ export function lockHolderCommand(layout: SiteLayout, timeoutSeconds: number): s
 /**
  * Runs a long command (before-up, `compose up`) holding `.lock.ops` shared.
  * If the job dies, the command goes on running on the server; the site lock
- * is then only freed when it has finished. Only the lock holder's session
- * runs such commands, so the shared lock is never contended.
+ * is then only freed when it has finished (only the lock holder's session
+ * runs such commands, so the shared lock is never contended). Its output goes
+ * to temporary files and is printed when it ends: a command writing to the
+ * connection of a job that is gone would die of SIGPIPE half way, e.g.
+ * between removing the old containers and starting the new ones.
  */
 export function underSiteLock(layout: SiteLayout, argv: readonly string[]): string[] {
-  return ['flock', '-s', `${layout.siteDir}/${OPS_LOCK_FILE}`, ...argv];
+  return [
+    'sh',
+    '-c',
+    'f="$1"; shift; ' +
+      'o=$(mktemp 2>/dev/null) && e=$(mktemp 2>/dev/null) || exec flock -s "$f" "$@"; ' +
+      'flock -s "$f" "$@" >"$o" 2>"$e"; rc=$?; cat -- "$o"; cat -- "$e" >&2; rm -f -- "$o" "$e"; exit "$rc"',
+    'berth-locked',
+    `${layout.siteDir}/${OPS_LOCK_FILE}`,
+    ...argv,
+  ];
 }
 
 export function writeLockInfoCommand(layout: SiteLayout, info: string): string[] {

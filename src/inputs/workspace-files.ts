@@ -68,7 +68,17 @@ export function collectWorkspaceFiles(
   if (!stat.isDirectory())
     throw new ConfigurationError(input, `'${value}' is not a file or directory`);
   const files: WorkspaceFile[] = [];
+  // Real paths of the directories being walked: a symlink back into one of them is a cycle.
+  const ancestors = new Set<string>();
   const walk = (dir: string, rel: string): void => {
+    const real = realpathSync(dir);
+    if (ancestors.has(real)) {
+      throw new ConfigurationError(
+        input,
+        `'${rel}' is a symlink cycle (it leads back into itself)`,
+      );
+    }
+    ancestors.add(real);
     for (const entry of readdirSync(dir).sort()) {
       const childAbs = join(dir, entry);
       const childRel = `${rel}/${entry}`;
@@ -85,6 +95,7 @@ export function collectWorkspaceFiles(
       else if (target.isFile())
         files.push({ source: childAbs, releasePath: childRel, mode: target.mode & 0o755 });
     }
+    ancestors.delete(real);
   };
   walk(absolute, releasePath);
   return files;

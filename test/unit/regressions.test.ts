@@ -9,7 +9,7 @@ import { ConfigurationError } from '../../src/errors.js';
 import { parseDeploySettings } from '../../src/inputs/deploy-settings.js';
 import { resolveDeployRoot } from '../../src/inputs/shared-settings.js';
 import { parseSiteState } from '../../src/actions/site-session.js';
-import { pickRollbackTarget } from '../../src/actions/release-store.js';
+import { autoRollbackCandidates, pickRollbackTarget } from '../../src/actions/release-store.js';
 import { choosePrunable } from '../../src/actions/prune.js';
 
 const DOCKER_REPOSITORY =
@@ -100,5 +100,30 @@ describe('release order within one second', () => {
     const plan = choosePrunable([newer, older], 1, null);
     expect(plan.keep.map((r) => r.releaseId)).toEqual([newer.releaseId]);
     expect(plan.prune.map((r) => r.releaseId)).toEqual([older.releaseId]);
+  });
+});
+
+describe('automatic rollback target', () => {
+  const entry = (releaseId: string, createdAt: string, health = 'healthy') => ({
+    releaseId,
+    metadata: { release_id: releaseId, created_at: createdAt, health_status: health } as never,
+  });
+  const a = entry('rel_1795610000_aaaaaaaa', '2026-11-25T12:00:00.000Z');
+  const b = entry('rel_1795610100_bbbbbbbb', '2026-11-25T12:01:40.000Z');
+  const c = entry('rel_1795610200_cccccccc', '2026-11-25T12:03:20.000Z', 'unhealthy');
+
+  // After a manual rollback to A, B is newer but was not serving: a failed C must bring back A.
+  it('prefers the release that was serving before the failed deploy', () => {
+    expect(
+      autoRollbackCandidates([a, b, c], c.releaseId, a.releaseId).map((r) => r.releaseId),
+    ).toEqual([a.releaseId, b.releaseId]);
+  });
+
+  it('falls back to the newest older release when the previous one is unhealthy or unknown', () => {
+    const badA = entry(a.releaseId, '2026-11-25T12:00:00.000Z', 'unhealthy');
+    expect(
+      autoRollbackCandidates([badA, b, c], c.releaseId, a.releaseId).map((r) => r.releaseId),
+    ).toEqual([b.releaseId]);
+    expect(autoRollbackCandidates([a, b, c], c.releaseId, null)[0]?.releaseId).toBe(b.releaseId);
   });
 });
