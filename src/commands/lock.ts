@@ -55,7 +55,9 @@ export function underSiteLock(layout: SiteLayout, argv: readonly string[]): stri
     '-c',
     'f="$1"; shift; ' +
       'o=$(mktemp 2>/dev/null) && e=$(mktemp 2>/dev/null) || exec flock -s "$f" "$@"; ' +
-      'flock -s "$f" "$@" >"$o" 2>"$e"; rc=$?; cat -- "$o"; cat -- "$e" >&2; rm -f -- "$o" "$e"; exit "$rc"',
+      // Printed (and removed) on any exit, also when `timeout` (command-timeout) ends it.
+      `trap 'cat -- "$o"; cat -- "$e" >&2; rm -f -- "$o" "$e"' EXIT; trap 'exit 143' INT TERM; ` +
+      'flock -s "$f" "$@" >"$o" 2>"$e"; exit "$?"',
     'berth-locked',
     `${layout.siteDir}/${OPS_LOCK_FILE}`,
     ...argv,

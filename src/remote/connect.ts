@@ -61,11 +61,14 @@ export async function openRunner(
   for (let attempt = 1; attempt <= attempts; attempt++) {
     rejection = undefined;
     const ssh = new NodeSSH();
+    const sock = createConnection({ host: settings.host, port: settings.port, noDelay: true });
+    // Errors before ssh2 takes the socket (it parses the key first) would otherwise be unhandled.
+    sock.on('error', () => undefined);
     try {
       await ssh.connect({
         // Our own socket, for TCP_NODELAY: sshd does not set it for exec sessions, and
         // without it on our side each small command waits ~40 ms on delayed ACKs.
-        sock: createConnection({ host: settings.host, port: settings.port, noDelay: true }),
+        sock,
         host: settings.host,
         port: settings.port,
         username: settings.username,
@@ -99,6 +102,9 @@ export async function openRunner(
       return new SshRunner(client, target, settings.commandTimeoutMs, hooks.onCommand);
     } catch (error) {
       ssh.dispose();
+      // A key that fails to parse throws before ssh2 owns the socket; without this the
+      // process would wait for sshd's login grace time to drop the connection.
+      sock.destroy();
       if (rejection !== undefined) {
         throw new HostKeyError(`Refusing to connect to ${target}: ${rejection}`);
       }

@@ -17,7 +17,10 @@ const COMMANDS = {
 /** The root action: `command:` picks the sub-action; the inputs are the same names. */
 export async function runBerthStep(read = readInput): Promise<void> {
   const command = read('command');
-  const step = COMMANDS[command as keyof typeof COMMANDS];
+  // Own properties only: `constructor` or `__proto__` must not pass for a command.
+  const step = Object.hasOwn(COMMANDS, command)
+    ? COMMANDS[command as keyof typeof COMMANDS]
+    : undefined;
   if (!step) {
     failStep(
       new ConfigurationError(
