@@ -107,8 +107,6 @@ function cannedSession(stdout: string): SiteSession {
 }
 
 describe('listReleases', () => {
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
-
   it('parses release lines, oldest first, keeping metadata only when it names the release', async () => {
     const stdout = [
       `${id(3)}\t${JSON.stringify({ release_id: id(3), health_status: 'healthy' })}`,
