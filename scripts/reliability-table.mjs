@@ -30,7 +30,9 @@ let total = 0;
 for (const section of order.sort()) {
   for (const row of bySection.get(section)) {
     total += row.count;
-    lines.push(`| ${section} | ${String(row.case).replace(/\|/g, '\\|')} | ${String(row.outcome).replace(/\|/g, '\\|')} | ${row.count} |`);
+    lines.push(
+      `| ${section} | ${String(row.case).replace(/\|/g, '\\|')} | ${String(row.outcome).replace(/\|/g, '\\|')} | ${row.count} |`,
+    );
   }
 }
 const table = lines.join('\n');
