@@ -8,7 +8,7 @@ import {
   upSubcommand,
   type ComposeProject,
 } from '../commands/compose.js';
-import { labelRunArgs, removeBeforeUpContainersCommand } from '../commands/containers.js';
+import { removeOneOffContainersCommand } from '../commands/containers.js';
 import { inspectImagesCommand, releaseImageTag, tagImagesCommand } from '../commands/docker.js';
 import { underSiteLock } from '../commands/lock.js';
 import {
@@ -107,12 +107,18 @@ export async function deployRelease(
   try {
     if (settings.site.dryRun) return await dryRun(settings, deps, session, phases, frozen);
 
+    session.probeCompose();
     const lockedState = await phases.run('lock', async () => {
       const [, state] = await Promise.all([session.acquireLock('deploy'), session.readState()]);
       return state;
     });
-    const tool = session.requireCompose(lockedState);
-    const state = await repairInterrupted(session, lockedState, tool, deps, phases);
+    const state = await repairInterrupted(
+      session,
+      lockedState,
+      () => session.requireCompose(),
+      deps,
+      phases,
+    );
     if (state.freeKb !== null && state.freeKb < settings.minFreeMb * 1024) {
       throw new RemoteStateError(
         `Only ${Math.floor(state.freeKb / 1024)} MiB free under ${settings.site.deployRootInput} on ${runner.target}; ` +
@@ -135,6 +141,7 @@ export async function deployRelease(
         })),
       );
     });
+    const tool = await session.requireCompose();
     const userProject: ComposeProject = releaseProject(
       tool,
       settings.projectName,
@@ -297,16 +304,14 @@ export async function deployRelease(
       if (settings.beforeUp.length > 0) {
         await phases.run('before-up', async () => {
           for (const argv of settings.beforeUp) {
-            await runner.exec(
-              underSiteLock(layout, composeCommand(project, labelRunArgs(argv, stagingName))),
-            );
+            await runner.exec(underSiteLock(layout, composeCommand(project, argv)));
           }
         });
       }
     } catch (error) {
       // A `run` cut off by its timeout leaves its container running on the server.
       await runner
-        .exec(removeBeforeUpContainersCommand(stagingName), { okCodes: [0, 1] })
+        .exec(removeOneOffContainersCommand(settings.projectName), { okCodes: [0, 1] })
         .catch(() => undefined);
       // Best effort: on a lost connection the audit line cannot be written, and that
       // failure must not hide the before-up error itself.
@@ -484,8 +489,9 @@ async function dryRun(
   phases: PhaseTimer,
   frozen: readonly FrozenFile[],
 ): Promise<DeployResult> {
+  session.probeCompose();
   const state: SiteState = await phases.run('read site', () => session.readState());
-  const tool = session.requireCompose(state);
+  const tool = await session.requireCompose();
   const { layout } = session;
   const placeholder = 'rel_<unix-time>_<hash>';
   const stagedDir = `${layout.stagingDir}/<staging>`;

@@ -69,6 +69,7 @@ export async function lifecycle(
   const phases = new PhaseTimer(deps.log, deps.now);
   const { operation } = settings;
   const session = await phases.run('connect', () => SiteSession.open(settings, deps));
+  if (['start', 'stop', 'restart', 'remove'].includes(operation)) session.probeCompose();
   const site = settings.site.site;
   try {
     const mutating = !READ_ONLY.has(operation) && !settings.site.dryRun;
@@ -210,7 +211,7 @@ async function changeState(
       `Site ${site} has no current release on ${session.runner.target}; deploy it first`,
     );
   }
-  const tool = session.requireCompose(state);
+  const tool = await session.requireCompose();
   const project = current
     ? releaseProject(
         tool,

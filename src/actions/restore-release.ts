@@ -108,7 +108,7 @@ export async function restoreRelease(
 export async function repairInterrupted(
   session: SiteSession,
   state: SiteState,
-  tool: ComposeTool,
+  tool: () => Promise<ComposeTool>,
   deps: OperationDeps,
   phases: PhaseTimer,
 ): Promise<SiteState> {
@@ -120,8 +120,10 @@ export async function repairInterrupted(
     const why =
       state.inFlight !== undefined
         ? `an earlier operation stopped between \`up\` and switching \`current\` (${state.inFlight})`
-        : `${session.layout.manifest} names ${state.manifest?.current_release_id ?? 'nothing'}, ` +
-          `but ${session.layout.current} is ${current}`;
+        : state.manifest === null
+          ? `${session.layout.manifest} is missing, but ${session.layout.current} is ${current}`
+          : `${session.layout.manifest} names ${state.manifest.current_release_id ?? 'nothing'}, ` +
+            `but ${session.layout.current} is ${current} (an earlier operation stopped before recording it)`;
     const metadata = current ? await readMetadata(session, current) : null;
     if (current && !metadata) {
       deps.log.warning(
@@ -139,7 +141,7 @@ export async function repairInterrupted(
     );
     let manifest = state.manifest;
     if (metadata) {
-      await upRelease(session, tool, metadata);
+      await upRelease(session, await tool(), metadata);
       if (manifestStale) {
         manifest = manifestFor(
           metadata.site_id,

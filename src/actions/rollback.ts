@@ -54,6 +54,7 @@ export async function rollback(
   });
   try {
     session = await phases.run('connect', () => SiteSession.open(settings, deps));
+    session.probeCompose();
     const opened = session;
     const lockedState = await phases.run('lock', async () => {
       const [, state] = await Promise.all([
@@ -63,7 +64,7 @@ export async function rollback(
       return state;
     });
     fromRelease = lockedState.currentReleaseId;
-    const tool = opened.requireCompose(lockedState);
+    const tool = () => opened.requireCompose();
     if (!settings.site.dryRun) await repairInterrupted(opened, lockedState, tool, deps, phases);
     const releases = await phases.run('choose', () => listReleases(opened));
     if (settings.releaseId) {
@@ -103,7 +104,7 @@ export async function rollback(
     changed = true;
     const health = await restoreRelease(
       opened,
-      tool,
+      await tool(),
       metadata,
       fromRelease,
       settings.health,

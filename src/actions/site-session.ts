@@ -1,5 +1,5 @@
 import { LockTimeoutError, RemoteCommandError, RemoteStateError } from '../errors.js';
-import type { ComposeTool } from '../commands/compose.js';
+import { composeProbeCommand, parseComposeProbe, type ComposeTool } from '../commands/compose.js';
 import {
   LOCK_BUSY_EXIT,
   LOCK_HEARTBEAT_SECONDS,
@@ -36,7 +36,6 @@ export interface SiteState {
   readonly currentReleaseId: string | null;
   readonly currentHash: string | null;
   readonly manifest: Manifest | null;
-  readonly compose: ComposeTool | null;
   readonly freeKb: number | null;
   /** Set when `manifest` was rebuilt from `current` because the file was damaged. */
   readonly damagedManifest?: true;
@@ -107,14 +106,6 @@ export function parseSiteState(
       damagedManifest = true;
     }
   }
-  const composeFields = fields.get('compose');
-  const compose: ComposeTool | null =
-    composeFields && composeFields[0]
-      ? {
-          argv: composeFields[0] === 'docker compose' ? ['docker', 'compose'] : ['docker-compose'],
-          version: (composeFields[1] ?? '').trim(),
-        }
-      : null;
   const freeText = fields.get('free_kb')?.[0]?.trim() ?? '';
   const freeKb = /^\d+$/.test(freeText) ? Number(freeText) : NaN;
   return {
@@ -122,7 +113,6 @@ export function parseSiteState(
     currentReleaseId,
     currentHash: fields.get('current_hash')?.[0]?.trim() || null,
     manifest,
-    compose,
     freeKb: Number.isFinite(freeKb) ? freeKb : null,
     ...(damagedManifest ? { damagedManifest } : {}),
     ...(fields.has('in_flight')
@@ -156,6 +146,7 @@ function currentHealth(encoded: string | undefined, releaseId: string | null): H
 /** A connection to the target for one site: state, lock and audit in one place. */
 export class SiteSession {
   private lock: HeldProcess | undefined;
+  private composeProbe: Promise<ComposeTool | null> | undefined;
   /** Settles once the lock holder is running (or failed): state is read only after that. */
   private locking: Promise<unknown> | undefined;
 
@@ -193,9 +184,7 @@ export class SiteSession {
    */
   async readState(): Promise<SiteState> {
     await this.locking?.catch(() => undefined);
-    const result = await this.runner.exec(
-      siteStateCommand(this.layout, this.settings.site.composeCommand),
-    );
+    const result = await this.runner.exec(siteStateCommand(this.layout));
     const locked = this.lock !== undefined;
     const state = parseSiteState(
       result.stdout,
@@ -213,14 +202,28 @@ export class SiteSession {
     return state;
   }
 
-  requireCompose(state: SiteState): ComposeTool {
-    if (state.compose) return state.compose;
+  /**
+   * The compose CLI on the target. Probed once, from the moment the session
+   * opens and alongside the lock and state reads, so the ~0.1 s it takes to
+   * start the compose binary stays off the critical path.
+   */
+  async requireCompose(): Promise<ComposeTool> {
+    this.composeProbe ??= this.runner
+      .exec(composeProbeCommand(this.settings.site.composeCommand))
+      .then((result) => parseComposeProbe(result.stdout));
+    const tool = await this.composeProbe;
+    if (tool) return tool;
     const choice = this.settings.site.composeCommand;
     throw new RemoteStateError(
       choice === 'auto'
         ? `Neither 'docker compose' nor 'docker-compose' works on ${this.runner.target} for this user`
         : `'${choice}' (input 'compose-command') does not work on ${this.runner.target} for this user`,
     );
+  }
+
+  /** Starts the compose probe without waiting for it. */
+  probeCompose(): void {
+    this.requireCompose().catch(() => undefined);
   }
 
   /** Takes the site lock; waits up to `lock-timeout`, then names the holder. */

@@ -47,3 +47,30 @@ export const logsSubcommand = (services: readonly string[], lines: number): stri
   String(lines),
   ...services,
 ];
+
+/**
+ * Which compose CLI answers for this user, as `<command>\t<version>`:
+ * `auto` prefers `docker compose` and falls back to `docker-compose`.
+ * Prints nothing when none works.
+ */
+export function composeProbeCommand(choice: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'v2() { v=$(docker compose version --short 2>/dev/null) && printf "docker compose\\t%s\\n" "$v"; }; ' +
+      'v1() { v=$(docker-compose version --short 2>/dev/null) && printf "docker-compose\\t%s\\n" "$v"; }; ' +
+      'case "$1" in auto) v2 || v1 || true;; "docker compose") v2 || true;; docker-compose) v1 || true;; esac',
+    'berth-compose-probe',
+    choice,
+  ];
+}
+
+/** Reads `composeProbeCommand` output. */
+export function parseComposeProbe(stdout: string): ComposeTool | null {
+  const [command, version] = stdout.trim().split('\t');
+  if (command === 'docker compose')
+    return { argv: ['docker', 'compose'], version: (version ?? '').trim() };
+  if (command === 'docker-compose')
+    return { argv: ['docker-compose'], version: (version ?? '').trim() };
+  return null;
+}

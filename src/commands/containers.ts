@@ -25,27 +25,19 @@ export function containerLogsCommand(containers: readonly string[], lines: numbe
   ];
 }
 
-/** Label Berth puts on the containers of `compose run` in before-up, to find them again. */
-export const BEFORE_UP_LABEL = 'berth.before-up';
-
-/** `run …` with Berth's label added (other compose subcommands unchanged). */
-export function labelRunArgs(argv: readonly string[], value: string): string[] {
-  return argv[0] === 'run'
-    ? ['run', '--label', `${BEFORE_UP_LABEL}=${value}`, ...argv.slice(1)]
-    : [...argv];
-}
-
 /**
- * Removes the containers a before-up `run` left behind: a command ended by
- * 'command-timeout' only stops the compose client, not its container.
+ * Removes the one-off `compose run` containers of a project (compose labels
+ * them `oneoff=True` in v1 and v2 alike): a before-up command ended by
+ * `command-timeout` stops only the compose client, not its container.
  */
-export function removeBeforeUpContainersCommand(value: string): string[] {
+export function removeOneOffContainersCommand(projectName: string): string[] {
   return [
     'sh',
     '-c',
-    'ids=$(docker ps --all --quiet --filter "label=$1") || exit; ' +
+    'ids=$(docker ps --all --quiet --filter "label=$1=$2" --filter "label=com.docker.compose.oneoff=True") || exit; ' +
       '[ -z "$ids" ] || exec docker rm --force $ids',
-    'berth-rm-before-up',
-    `${BEFORE_UP_LABEL}=${value}`,
+    'berth-rm-oneoff',
+    PROJECT_LABEL,
+    projectName,
   ];
 }

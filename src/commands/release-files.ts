@@ -3,12 +3,11 @@ import { IN_FLIGHT_FILE, RELEASE_FILES, type SiteLayout } from './site-layout.js
 /**
  * Read-only look at a site: login directory, current release (and whether
  * its directory exists), its artifact hash and release.json, the manifest
- * (base64, one line), and which compose CLI answers.
- * Prints `key<TAB>value` lines.
+ * (base64, one line) and the free space. Prints `key<TAB>value` lines.
  */
-export function siteStateCommand(layout: SiteLayout, composeChoice: string): string[] {
+export function siteStateCommand(layout: SiteLayout): string[] {
   const script = [
-    'site="$1"; choice="$2"',
+    'site="$1"',
     'printf "home\\t%s\\n" "$HOME"',
     'if [ -L "$site/current" ]; then printf "current\\t%s\\n" "$(readlink "$site/current")"; [ -d "$site/current" ] || printf "current_missing\\t1\\n"; fi',
     'if [ -f "$site/current/' +
@@ -29,11 +28,8 @@ export function siteStateCommand(layout: SiteLayout, composeChoice: string): str
       '")"; fi',
     'd="$site"; while [ ! -d "$d" ]; do case "$d" in */*) d="${d%/*}";; *) d=.; esac; [ -n "$d" ] || d=/; done',
     'printf "free_kb\\t%s\\n" "$(df -Pk -- "$d" | awk "NR==2 {print \\$4}")"',
-    'v2() { v=$(docker compose version --short 2>/dev/null) && printf "compose\\tdocker compose\\t%s\\n" "$v"; }',
-    'v1() { v=$(docker-compose version --short 2>/dev/null) && printf "compose\\tdocker-compose\\t%s\\n" "$v"; }',
-    'case "$choice" in auto) v2 || v1 || true;; "docker compose") v2 || true;; docker-compose) v1 || true;; esac',
   ].join('\n');
-  return ['sh', '-c', script, 'berth-state', layout.siteDir, composeChoice];
+  return ['sh', '-c', script, 'berth-state', layout.siteDir];
 }
 
 /** Clears leftovers of interrupted runs (safe: only called under the lock) and makes a staging dir. */

@@ -146,7 +146,7 @@ describe('regressions (site state)', () => {
       writeFileSync(join(local.releasesDir, A, 'release.json'), '{"release_id":"x"}');
       symlinkSync(`releases/${A}`, local.current);
       const run = () => {
-        const [file, ...args] = siteStateCommand(local, 'auto');
+        const [file, ...args] = siteStateCommand(local);
         const result = spawnSync(file as string, args, { encoding: 'utf8', cwd: dir });
         expect(result.status).toBe(0);
         return result.stdout;

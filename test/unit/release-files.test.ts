@@ -25,6 +25,7 @@ import {
   writeFileAtomicCommand,
 } from '../../src/commands/release-files.js';
 import { siteLayout, type SiteLayout } from '../../src/commands/site-layout.js';
+import { composeProbeCommand, parseComposeProbe } from '../../src/commands/compose.js';
 import { parseSiteState } from '../../src/actions/site-session.js';
 
 const RELEASE = 'rel_1700000000_abcdef12';
@@ -78,10 +79,10 @@ function expectFixedScript(argv: readonly string[], values: readonly string[]) {
 }
 
 describe('siteStateCommand', () => {
-  it('passes the site directory and compose choice as arguments', () => {
-    const argv = siteStateCommand(layout, 'docker compose');
+  it('passes the site directory as an argument', () => {
+    const argv = siteStateCommand(layout);
     expectFixedScript(argv, [layout.siteDir]);
-    expect(argv.slice(3)).toEqual(['berth-state', layout.siteDir, 'docker compose']);
+    expect(argv.slice(3)).toEqual(['berth-state', layout.siteDir]);
   });
 
   it('reports home, current release, its hash, the manifest and free space', () => {
@@ -98,8 +99,7 @@ describe('siteStateCommand', () => {
     };
     writeFileSync(layout.manifest, JSON.stringify(manifest, null, 2));
 
-    // Neither compose CLI answers.
-    const result = run(siteStateCommand(layout, 'auto'));
+    const result = run(siteStateCommand(layout));
     expect(result.status).toBe(0);
     const warnings: string[] = [];
     const state = parseSiteState(result.stdout, layout, "Sh'op", (m) => warnings.push(m));
@@ -108,12 +108,11 @@ describe('siteStateCommand', () => {
     expect(state.currentReleaseId).toBe(RELEASE);
     expect(state.currentHash).toBe('f'.repeat(64));
     expect(state.manifest).toEqual(manifest);
-    expect(state.compose).toBeNull();
     expect(state.freeKb).toBeGreaterThan(0);
   });
 
   it('reports a fresh site with no release and measures free space above it', () => {
-    const result = run(siteStateCommand(layout, 'auto'));
+    const result = run(siteStateCommand(layout));
     expect(result.status).toBe(0);
     const keys = result.stdout
       .trim()
@@ -131,17 +130,22 @@ describe('siteStateCommand', () => {
     ['auto', { FAKE_V1: '1.29.2' }, ['docker-compose'], '1.29.2'],
     ['docker compose', { FAKE_V2: '2.27.0', FAKE_V1: '1.29.2' }, ['docker', 'compose'], '2.27.0'],
     ['docker-compose', { FAKE_V2: '2.27.0', FAKE_V1: '1.29.2' }, ['docker-compose'], '1.29.2'],
-  ])('with choice %j finds the compose CLI that answers', (choice, env, argv, version) => {
-    const result = run(siteStateCommand(layout, choice), env);
-    expect(result.status).toBe(0);
-    const state = parseSiteState(result.stdout, layout, 's', () => undefined);
-    expect(state.compose).toEqual({ argv, version });
-  });
+  ])(
+    'the compose probe with choice %j finds the CLI that answers',
+    (choice, env, argv, version) => {
+      const probe = composeProbeCommand(choice);
+      expect(probe.slice(3)).toEqual(['berth-compose-probe', choice]);
+      const result = run(probe, env);
+      expect(result.status).toBe(0);
+      expect(parseComposeProbe(result.stdout)).toEqual({ argv, version });
+    },
+  );
 
-  it('finds no compose CLI when the chosen one does not answer', () => {
-    const result = run(siteStateCommand(layout, 'docker compose'), { FAKE_V1: '1.29.2' });
+  it('the compose probe finds nothing when the chosen CLI does not answer', () => {
+    const result = run(composeProbeCommand('docker compose'), { FAKE_V1: '1.29.2' });
     expect(result.status).toBe(0);
-    expect(parseSiteState(result.stdout, layout, 's', () => undefined).compose).toBeNull();
+    expect(parseComposeProbe(result.stdout)).toBeNull();
+    expect(parseComposeProbe(run(composeProbeCommand('auto')).stdout)).toBeNull();
   });
 });
 

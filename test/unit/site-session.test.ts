@@ -34,7 +34,6 @@ describe('parseSiteState', () => {
       `current_hash\t${'a'.repeat(64)}\n`.trimEnd(),
       `manifest\t${b64(JSON.stringify(MANIFEST))}`,
       'free_kb\t1048576',
-      'compose\tdocker compose\t2.27.0 ',
     ]);
     expect(warnings).toEqual([]);
     expect(state).toEqual({
@@ -42,7 +41,6 @@ describe('parseSiteState', () => {
       currentReleaseId: RELEASE,
       currentHash: 'a'.repeat(64),
       manifest: MANIFEST,
-      compose: { argv: ['docker', 'compose'], version: '2.27.0' },
       freeKb: 1048576,
     });
   });
@@ -55,14 +53,8 @@ describe('parseSiteState', () => {
       currentReleaseId: null,
       currentHash: null,
       manifest: null,
-      compose: null,
       freeKb: 10,
     });
-  });
-
-  it('reads compose v1', () => {
-    const { state } = parse(['compose\tdocker-compose\t1.29.2']);
-    expect(state.compose).toEqual({ argv: ['docker-compose'], version: '1.29.2' });
   });
 
   it('has no free space figure when it is not a number', () => {
@@ -194,20 +186,30 @@ describe('SiteSession', () => {
       }),
     );
     const state = await session.readState();
-    expect(calls[0]?.slice(3)).toEqual(['berth-state', 'berth/shop', 'auto']);
+    expect(calls[0]?.slice(3)).toEqual(['berth-state', 'berth/shop']);
     expect(state.manifest?.last_health_status).toBe('unknown');
     expect(logs.some((l) => l.startsWith('warning:') && l.includes('damaged'))).toBe(true);
   });
 
   it('names the compose choice when no compose CLI works', async () => {
     const { session } = await open(fakeRunner(async () => ok()));
-    const state = parse([]).state;
-    expect(() => session.requireCompose(state)).toThrow(RemoteStateError);
-    expect(() => session.requireCompose(state)).toThrow(
+    await expect(session.requireCompose()).rejects.toThrow(RemoteStateError);
+    await expect(session.requireCompose()).rejects.toThrow(
       /Neither 'docker compose' nor 'docker-compose'.*deploy@example:22/,
     );
-    const compose = { argv: ['docker', 'compose'] as const, version: '2' };
-    expect(session.requireCompose({ ...state, compose })).toBe(compose);
+  });
+
+  it('probes compose once and reads v1 or v2 from the probe', async () => {
+    const probes: string[][] = [];
+    const { session } = await open(
+      fakeRunner(async (argv: readonly string[]) => {
+        probes.push([...argv]);
+        return ok('docker-compose\t1.29.2\n');
+      }),
+    );
+    session.probeCompose();
+    expect(await session.requireCompose()).toEqual({ argv: ['docker-compose'], version: '1.29.2' });
+    expect(probes.filter((argv) => argv[3] === 'berth-compose-probe')).toHaveLength(1);
   });
 
   it('turns a busy lock into a LockTimeoutError naming the holder', async () => {
