@@ -13,6 +13,7 @@ import { inspectImagesCommand, releaseImageTag, tagImagesCommand } from '../comm
 import { underSiteLock } from '../commands/lock.js';
 import {
   prepareStagingCommand,
+  pathTakenCommand,
   promoteReleaseCommand,
   removeTreeCommand,
   switchCurrentCommand,
@@ -226,7 +227,7 @@ export async function deployRelease(
       };
     }
 
-    const releaseId = makeReleaseId(deps.now() / 1000, pinned.hash);
+    const releaseId = await freeReleaseId(session, deps.now() / 1000, pinned.hash);
     const finalDir = releaseDir(layout, releaseId);
     const services: ServicePin[] = config.services.map((s) => ({
       service: s.service,
@@ -313,8 +314,11 @@ export async function deployRelease(
       await runner
         .exec(removeOneOffContainersCommand(settings.projectName), { okCodes: [0, 1] })
         .catch(() => undefined);
-      // Best effort: on a lost connection the audit line cannot be written, and that
-      // failure must not hide the before-up error itself.
+      // Best effort: on a lost connection these cannot be written, and that failure
+      // must not hide the before-up error itself. The release never went live, so it
+      // is marked unhealthy: an automatic rollback target must be a release that served.
+      metadata.deploy_failure = 'before-up failed';
+      await recordReleaseHealth(session, metadata, 'unhealthy', deps.now()).catch(() => undefined);
       await session
         .appendAudit(
           session.auditEntry('deploy', startedAt, {
@@ -363,6 +367,15 @@ export async function deployRelease(
       manifestFor(site, releaseId, previousReleaseId, health.status, deps.now()),
     );
 
+    const finished = {
+      ...base,
+      deployed: true,
+      releaseDir: releaseDirAbsolute,
+      health,
+      healthStatus: health.status,
+      timings: phases.timings,
+      plannedCommands: [],
+    };
     if (health.status === 'healthy') {
       await session.appendAudit(
         session.auditEntry('deploy', startedAt, {
@@ -377,18 +390,7 @@ export async function deployRelease(
               pruneReleases(session, settings.keepReleases, releaseId, deps, false),
             )
           : undefined;
-      return {
-        ...base,
-        deployed: true,
-        releaseDir: releaseDirAbsolute,
-        health,
-        healthStatus: health.status,
-        rolledBack: false,
-        currentReleaseId: releaseId,
-        pruned,
-        timings: phases.timings,
-        plannedCommands: [],
-      };
+      return { ...finished, rolledBack: false, currentReleaseId: releaseId, pruned };
     }
 
     // Not healthy: the release stays in releases/ for forensics, marked so it is never auto-selected.
@@ -431,15 +433,9 @@ export async function deployRelease(
         }),
       );
       return {
-        ...base,
-        deployed: true,
-        releaseDir: releaseDirAbsolute,
-        health,
-        healthStatus: health.status,
+        ...finished,
         rolledBack: false,
         currentReleaseId: releaseId,
-        timings: phases.timings,
-        plannedCommands: [],
         failure: `Release ${releaseId} is ${health.status} (${health.message}); it was left running because ${why}.`,
       };
     }
@@ -462,22 +458,35 @@ export async function deployRelease(
       }),
     );
     return {
-      ...base,
-      deployed: true,
-      releaseDir: releaseDirAbsolute,
-      health,
-      healthStatus: health.status,
+      ...finished,
       rolledBack: true,
       currentReleaseId: targetMetadata.release_id,
       rollbackHealth,
-      timings: phases.timings,
-      plannedCommands: [],
       failure:
         `Release ${releaseId} is ${health.status} (${health.message}); rolled back to ${targetMetadata.release_id}, ` +
         `which is ${rollbackHealth.status}.`,
     };
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * The release id for an artifact made now. The same artifact deployed again
+ * within one second (after a failed attempt, or with `force`) would get the
+ * id of a release that exists; the next free second is taken instead.
+ */
+async function freeReleaseId(
+  session: SiteSession,
+  unixSeconds: number,
+  hash: string,
+): Promise<string> {
+  for (let offset = 0; ; offset++) {
+    const releaseId = makeReleaseId(unixSeconds + offset, hash);
+    const probe = await session.runner.exec(
+      pathTakenCommand(releaseDir(session.layout, releaseId)),
+    );
+    if (probe.stdout.trim() !== 'taken' || offset >= 30) return releaseId;
   }
 }
 

@@ -50,6 +50,11 @@ export function prepareStagingCommand(
   ];
 }
 
+/** Prints `taken` when something exists at `path`. */
+export function pathTakenCommand(path: string): string[] {
+  return ['sh', '-c', 'if [ -e "$1" ] || [ -L "$1" ]; then echo taken; fi', 'berth-taken', path];
+}
+
 /** Atomic rename of a complete release into `releases/` (fails if the name is taken). */
 export function promoteReleaseCommand(stagedDir: string, releaseDir: string): string[] {
   return ['mv', '-T', '--', stagedDir, releaseDir];

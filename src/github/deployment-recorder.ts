@@ -3,11 +3,11 @@ import {
   defaultEnvironmentUrl,
   shortDescription,
   type DeploymentHandle,
-  type DeploymentSettings,
   type DeploymentsApi,
   type DeploymentState,
 } from './deployments.js';
 import { octokitDeployments } from './deployments-api.js';
+import type { DeploymentSettings } from '../inputs/deployment-settings.js';
 
 /**
  * Records one deploy or rollback as a GitHub Deployment: created with the

@@ -26,13 +26,6 @@ export interface DeploymentsApi {
   ): Promise<void>;
 }
 
-export interface DeploymentSettings {
-  readonly enabled: boolean;
-  readonly environment: string;
-  readonly environmentUrl: string;
-  readonly token: string;
-}
-
 function privateHost(hostname: string): boolean {
   const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (

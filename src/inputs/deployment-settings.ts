@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import type { DeploymentSettings } from '../github/deployments.js';
 import { booleanField, optionalText } from './fields.js';
 import { parseInputs, type InputReader } from './read-inputs.js';
+
+export interface DeploymentSettings {
+  readonly enabled: boolean;
+  readonly environment: string;
+  readonly environmentUrl: string;
+  readonly token: string;
+}
 
 const schema = z.object({
   'github-deployment': booleanField(false),

@@ -39,6 +39,8 @@ export interface ReleaseMetadata {
   readonly created_at: string;
   health_status: HealthStatus;
   health_checked_at?: string;
+  /** Set when the deploy failed before the release went live (it never served). */
+  deploy_failure?: string;
   pinned?: boolean;
   readonly project_name: string;
   readonly compose_command: string;

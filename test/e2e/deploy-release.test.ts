@@ -378,6 +378,10 @@ describe.each(['docker compose', 'docker-compose'] as const)(
         expectNoSecretIn(run);
         const failedRelease = releaseIds(name).filter((id) => id !== first && id !== second);
         expect(failedRelease).toHaveLength(1);
+        // It never served, so no automatic rollback may ever choose it.
+        expect(
+          JSON.parse(readFileSync(`${dir}/releases/${failedRelease[0]}/release.json`, 'utf8')),
+        ).toMatchObject({ health_status: 'unhealthy', deploy_failure: 'before-up failed' });
 
         expect(await httpGet(port)).toEqual({ status: 200, body: 'v2' });
         expect(currentLink(name)).toBe(`releases/${second}`);

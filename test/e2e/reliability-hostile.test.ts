@@ -335,36 +335,6 @@ describe('hostile inputs: refused naming the input, or inert', () => {
     expect(records.map((a) => a.detail)).toContain(rollback?.inputs.reason);
   });
 
-  it('known bugs still reproduce (reported, not counted as passing)', async () => {
-    const bugs = CORPUS.map((c, index) => ({ c, index })).filter(({ c }) => c.knownBug);
-    const ran = await pool(
-      bugs.map(
-        ({ c, index }) =>
-          () =>
-            runCase(c, index),
-      ),
-      4,
-    );
-    results.push(...ran);
-    // Each still fails its corpus expectation. When this assertion fails, the bug is
-    // fixed: drop `knownBug` from the corpus so the case counts as a normal case.
-    const fixed = ran.filter((r) => r.problems.length === 0).map(describeCase);
-    expect(fixed).toEqual([]);
-    for (const r of ran) {
-      const label = r.c.inputs.command
-        ? `${r.c.action} command '${r.c.inputs.command}'`
-        : `${r.c.action}: ${r.c.note}`;
-      const exit =
-        r.run.code === null ? `killed after ${r.c.timeoutMs ?? 120_000} ms` : `exit ${r.run.code}`;
-      recordResult(
-        'hostile input (known bug)',
-        label,
-        `BUG (reported): ${exit}, ${errorAnnotations(r.run).length} ::error; ${r.c.knownBug}`,
-        0,
-      );
-    }
-  });
-
   it('no canary anywhere, no refused value reached the server, the site still serves v1', async () => {
     expect(canariesOnDisk()).toEqual([]);
     // Refused cases never connected: none of their canary paths is in any command sshd ran.
