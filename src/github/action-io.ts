@@ -4,6 +4,7 @@ import type { Logger, OperationDeps } from '../actions/deps.js';
 import { ConfigurationError, RemoteCommandError } from '../errors.js';
 import { runContextFrom } from '../release/metadata.js';
 import { openRunner } from '../remote/connect.js';
+import { cell } from './markdown.js';
 
 /** The only place that reads action inputs. */
 export const readInput = (name: string): string => core.getInput(name);
@@ -44,9 +45,15 @@ export function maskHeaderValues(text: string): void {
   }
 }
 
+/** Warnings of this run, repeated in the job summary so they are seen without the log. */
+const runWarnings: string[] = [];
+
 export const coreLogger: Logger = {
   info: (message) => core.info(message),
-  warning: (message, title) => core.warning(message, title ? { title } : undefined),
+  warning: (message, title) => {
+    runWarnings.push(title ? `${title}: ${message}` : message);
+    core.warning(message, title ? { title } : undefined);
+  },
   group: (name, body) => core.group(name, body),
 };
 
@@ -87,5 +94,9 @@ export function failStep(error: unknown): void {
 
 export async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown, true).write();
+  const warnings =
+    runWarnings.length > 0
+      ? ['', '### Warnings', '', ...runWarnings.map((w) => `- ⚠️ ${cell(w)}`), ''].join('\n')
+      : '';
+  await core.summary.addRaw(markdown + warnings, true).write();
 }
