@@ -2,7 +2,6 @@ import type { HealthReport } from '../health/health-check.js';
 import type { HealthGateSettings } from '../inputs/operation-settings.js';
 import type { OperationDeps } from './deps.js';
 import { checkProjectHealth } from './release-health.js';
-import { readMetadata } from './release-store.js';
 import { manifestFor, recordReleaseHealth } from './restore-release.js';
 import { SiteSession } from './site-session.js';
 
@@ -27,7 +26,7 @@ export async function healthGate(
   try {
     const site = settings.site.site;
     const state = site ? await session.readState() : null;
-    const projectName = await currentProjectName(session, state?.currentReleaseId ?? null, site);
+    const projectName = state?.currentMetadata?.project_name ?? site.toLowerCase();
     // Without a site there is no compose project to name, so the URL alone decides.
     const health = site ? settings.health : { ...settings.health, containers: false };
     const report = await deps.log.group('health', () =>
@@ -35,8 +34,9 @@ export async function healthGate(
     );
     let recorded = false;
     if (state?.currentReleaseId && !settings.site.dryRun) {
-      const metadata = await readMetadata(session, state.currentReleaseId);
-      if (metadata) await recordReleaseHealth(session, metadata, report.status, deps.now());
+      if (state.currentMetadata) {
+        await recordReleaseHealth(session, { ...state.currentMetadata }, report.status, deps.now());
+      }
       const manifest = state.manifest;
       await session.writeManifest({
         ...manifestFor(
@@ -67,17 +67,4 @@ export async function healthGate(
   } finally {
     await session.close();
   }
-}
-
-/** The compose project of the current release, or the site's default name. */
-export async function currentProjectName(
-  session: SiteSession,
-  currentReleaseId: string | null,
-  site: string,
-): Promise<string> {
-  if (currentReleaseId) {
-    const metadata = await readMetadata(session, currentReleaseId);
-    if (metadata?.project_name) return metadata.project_name;
-  }
-  return site.toLowerCase();
 }

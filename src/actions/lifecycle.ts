@@ -8,8 +8,8 @@ import {
 } from '../commands/compose.js';
 import { projectContainerStatesCommand } from '../commands/containers.js';
 import { untagImagesCommand } from '../commands/docker.js';
-import { removeTreeCommand, writeFileAtomicCommand } from '../commands/release-files.js';
-import { RELEASE_FILES, releaseDir } from '../commands/site-layout.js';
+import { removeTreeCommand } from '../commands/release-files.js';
+import { releaseDir } from '../commands/site-layout.js';
 import { parseContainerStates, type ContainerState } from '../health/container-state.js';
 import { deriveSiteStatus, type SiteStatus } from '../health/site-status.js';
 import type { LifecycleSettings } from '../inputs/operation-settings.js';
@@ -17,7 +17,7 @@ import type { Manifest, ReleaseMetadata } from '../release/metadata.js';
 import type { OperationDeps } from './deps.js';
 import { PhaseTimer } from './phase-timer.js';
 import { releaseProject } from './release-project.js';
-import { listReleases, readMetadata } from './release-store.js';
+import { listReleases, readMetadata, writeMetadata } from './release-store.js';
 import { SiteSession, type SiteState } from './site-session.js';
 
 export interface ReleaseListing {
@@ -81,7 +81,7 @@ export async function lifecycle(
       return state;
     });
     const currentId = state.currentReleaseId;
-    const current = currentId ? await readMetadata(session, currentId) : null;
+    const current = state.currentMetadata;
     const projectName = current?.project_name ?? site.toLowerCase();
     const containers = async () =>
       parseContainerStates(
@@ -175,15 +175,6 @@ export async function lifecycle(
   } finally {
     await session.close();
   }
-}
-
-async function writeMetadata(session: SiteSession, metadata: ReleaseMetadata): Promise<void> {
-  await session.runner.exec(
-    writeFileAtomicCommand(
-      `${releaseDir(session.layout, metadata.release_id)}/${RELEASE_FILES.metadata}`,
-      JSON.stringify(metadata, null, 2) + '\n',
-    ),
-  );
 }
 
 /** start, stop, restart, remove: compose with the current release's frozen files. */

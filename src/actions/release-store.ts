@@ -1,5 +1,5 @@
 import { RemoteStateError } from '../errors.js';
-import { readFilesCommand } from '../commands/release-files.js';
+import { readFilesCommand, writeFileAtomicCommand } from '../commands/release-files.js';
 import { listReleasesCommand, resolveTagsCommand } from '../commands/releases.js';
 import { RELEASE_FILES, RELEASE_ID_PATTERN, releaseDir } from '../commands/site-layout.js';
 import { artifactHash } from '../release/artifact-hash.js';
@@ -204,4 +204,17 @@ export async function readMetadata(
   } catch {
     return null;
   }
+}
+
+/** Rewrites a release's `release.json` (atomically: temp file, then rename). */
+export async function writeMetadata(
+  session: SiteSession,
+  metadata: ReleaseMetadata,
+): Promise<void> {
+  await session.runner.exec(
+    writeFileAtomicCommand(
+      `${releaseDir(session.layout, metadata.release_id)}/${RELEASE_FILES.metadata}`,
+      JSON.stringify(metadata, null, 2) + '\n',
+    ),
+  );
 }

@@ -1,7 +1,7 @@
 import { composeCommand, upSubcommand, type ComposeTool } from '../commands/compose.js';
 import { underSiteLock } from '../commands/lock.js';
-import { switchCurrentCommand, writeFileAtomicCommand } from '../commands/release-files.js';
-import { RELEASE_FILES, releaseDir } from '../commands/site-layout.js';
+import { switchCurrentCommand } from '../commands/release-files.js';
+import { releaseDir } from '../commands/site-layout.js';
 import type { HealthReport } from '../health/health-check.js';
 import type { HealthSettings } from '../inputs/health-settings.js';
 import type { HealthStatus, Manifest, ReleaseMetadata } from '../release/metadata.js';
@@ -9,7 +9,7 @@ import type { OperationDeps } from './deps.js';
 import type { PhaseTimer } from './phase-timer.js';
 import { checkProjectHealth } from './release-health.js';
 import { releaseProject } from './release-project.js';
-import { readMetadata } from './release-store.js';
+import { readMetadata, writeMetadata } from './release-store.js';
 import type { SiteSession, SiteState } from './site-session.js';
 
 /** Records a health verdict in a release's `release.json` (atomically). */
@@ -21,12 +21,7 @@ export async function recordReleaseHealth(
 ): Promise<void> {
   metadata.health_status = status;
   metadata.health_checked_at = new Date(now).toISOString();
-  await session.runner.exec(
-    writeFileAtomicCommand(
-      `${releaseDir(session.layout, metadata.release_id)}/${RELEASE_FILES.metadata}`,
-      JSON.stringify(metadata, null, 2) + '\n',
-    ),
-  );
+  await writeMetadata(session, metadata);
 }
 
 export function manifestFor(

@@ -26,6 +26,7 @@ import {
   type AuditEntry,
   type HealthStatus,
   type Manifest,
+  type ReleaseMetadata,
 } from '../release/metadata.js';
 import type { HeldProcess, Runner } from '../remote/runner.js';
 import type { OperationDeps } from './deps.js';
@@ -35,6 +36,8 @@ export interface SiteState {
   readonly home: string;
   readonly currentReleaseId: string | null;
   readonly currentHash: string | null;
+  /** The current release's `release.json`, read in the same round trip; null when unreadable. */
+  readonly currentMetadata: ReleaseMetadata | null;
   readonly manifest: Manifest | null;
   readonly freeKb: number | null;
   /** Set when `manifest` was rebuilt from `current` because the file was damaged. */
@@ -72,6 +75,7 @@ export function parseSiteState(
       );
     }
   }
+  const currentMetadata = parseCurrentMetadata(fields.get('current_meta')?.[0], currentReleaseId);
   let manifest: Manifest | null = null;
   let damagedManifest = false;
   const encoded = fields.get('manifest')?.[0];
@@ -84,7 +88,7 @@ export function parseSiteState(
       }
       manifest = parsed;
     } catch (error) {
-      const health = currentHealth(fields.get('current_meta')?.[0], currentReleaseId);
+      const health = currentMetadata ? recordedHealth(currentMetadata) : 'unknown';
       const source =
         `${layout.current}` +
         (currentReleaseId
@@ -112,6 +116,7 @@ export function parseSiteState(
     home: fields.get('home')?.[0] ?? '',
     currentReleaseId,
     currentHash: fields.get('current_hash')?.[0]?.trim() || null,
+    currentMetadata,
     manifest,
     freeKb: Number.isFinite(freeKb) ? freeKb : null,
     ...(damagedManifest ? { damagedManifest } : {}),
@@ -126,21 +131,28 @@ export function parseSiteState(
   };
 }
 
-/** The health recorded in the current release's `release.json` (base64), or `unknown`. */
-function currentHealth(encoded: string | undefined, releaseId: string | null): HealthStatus {
-  if (!encoded || !releaseId) return 'unknown';
+/** The current release's `release.json` (base64), when it parses and names that release. */
+function parseCurrentMetadata(
+  encoded: string | undefined,
+  releaseId: string | null,
+): ReleaseMetadata | null {
+  if (!encoded || !releaseId) return null;
   try {
-    const metadata = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Partial<
-      Record<string, unknown>
-    >;
-    const status = metadata.health_status;
-    return metadata.release_id === releaseId &&
-      (status === 'healthy' || status === 'unhealthy' || status === 'starting')
-      ? status
-      : 'unknown';
+    const metadata = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as ReleaseMetadata;
+    return typeof metadata === 'object' && metadata !== null && metadata.release_id === releaseId
+      ? metadata
+      : null;
   } catch {
-    return 'unknown';
+    return null;
   }
+}
+
+/** A release's recorded health, `unknown` unless it is one of the known verdicts. */
+function recordedHealth(metadata: ReleaseMetadata): HealthStatus {
+  const status = metadata.health_status;
+  return status === 'healthy' || status === 'unhealthy' || status === 'starting'
+    ? status
+    : 'unknown';
 }
 
 /** A connection to the target for one site: state, lock and audit in one place. */

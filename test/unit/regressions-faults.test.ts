@@ -130,6 +130,7 @@ function stateWith(fields: Partial<SiteState>): SiteState {
     home: '/home/deploy',
     currentReleaseId: OLD,
     currentHash: 'c'.repeat(64),
+    currentMetadata: null,
     manifest: manifestOf(OLD),
     freeKb: 1_000_000,
     ...fields,

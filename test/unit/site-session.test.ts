@@ -32,6 +32,7 @@ describe('parseSiteState', () => {
       'home\t/home/deploy',
       `current\treleases/${RELEASE}`,
       `current_hash\t${'a'.repeat(64)}\n`.trimEnd(),
+      `current_meta\t${b64(JSON.stringify({ release_id: RELEASE, project_name: 'shop' }))}`,
       `manifest\t${b64(JSON.stringify(MANIFEST))}`,
       'free_kb\t1048576',
     ]);
@@ -40,6 +41,7 @@ describe('parseSiteState', () => {
       home: '/home/deploy',
       currentReleaseId: RELEASE,
       currentHash: 'a'.repeat(64),
+      currentMetadata: { release_id: RELEASE, project_name: 'shop' },
       manifest: MANIFEST,
       freeKb: 1048576,
     });
@@ -52,9 +54,18 @@ describe('parseSiteState', () => {
       home: '/root',
       currentReleaseId: null,
       currentHash: null,
+      currentMetadata: null,
       manifest: null,
       freeKb: 10,
     });
+  });
+
+  it('ignores a current release.json that names another release or is not JSON', () => {
+    const current = `current\treleases/${RELEASE}`;
+    const other = b64(JSON.stringify({ release_id: 'rel_1700000000_00000000' }));
+    expect(parse([current, `current_meta\t${other}`]).state.currentMetadata).toBeNull();
+    expect(parse([current, `current_meta\t${b64('{nope')}`]).state.currentMetadata).toBeNull();
+    expect(parse([current, 'current_meta\t']).state.currentMetadata).toBeNull();
   });
 
   it('has no free space figure when it is not a number', () => {
