@@ -34,19 +34,9 @@ export const configSubcommand = (): string[] => ['config'];
 export const pullSubcommand = (): string[] => ['pull', '--quiet'];
 export const upSubcommand = (): string[] => ['up', '--detach', '--remove-orphans'];
 export const stopSubcommand = (): string[] => ['stop'];
-export const startSubcommand = (): string[] => ['start'];
 export const restartSubcommand = (): string[] => ['restart'];
 export const downSubcommand = (removeVolumes: boolean): string[] =>
   removeVolumes ? ['down', '--remove-orphans', '--volumes'] : ['down', '--remove-orphans'];
-
-/** Logs of the named services, last `lines` lines, no colours. */
-export const logsSubcommand = (services: readonly string[], lines: number): string[] => [
-  'logs',
-  '--no-color',
-  '--tail',
-  String(lines),
-  ...services,
-];
 
 /**
  * Which compose CLI answers for this user, as `<command>\t<version>`:

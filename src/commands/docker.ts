@@ -32,25 +32,6 @@ export function untagImagesCommand(tags: readonly string[]): string[] {
   return ['docker', 'image', 'rm', '--no-prune', '--', ...tags];
 }
 
-/** A project's containers (running or not) with their state as JSON lines. */
-export function projectContainersCommand(projectName: string): string[] {
-  return [
-    'docker',
-    'ps',
-    '--all',
-    '--no-trunc',
-    '--filter',
-    `label=${PROJECT_LABEL}=${projectName}`,
-    '--format',
-    '{{.ID}}',
-  ];
-}
-
-/** Full state of containers, one JSON document per container. */
-export function inspectContainersCommand(ids: readonly string[]): string[] {
-  return ['docker', 'container', 'inspect', '--format', '{{json .}}', '--', ...ids];
-}
-
 /** Local tag that keeps a release's image alive: `berth/<site>:<release-id>-<service>`. */
 export function releaseImageTag(site: string, releaseId: string, service: string): string {
   const safeService = service.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 90);

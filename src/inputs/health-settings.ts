@@ -136,8 +136,3 @@ export function parseHealthSettings(read: InputReader, prefix: '' | 'health-'): 
     containers: get<boolean>('containers'),
   });
 }
-
-/** The secret parts of health inputs, for masking before use. */
-export function healthSecrets(settings: HealthSettings): string[] {
-  return settings.headers.map(([, value]) => value).filter((v) => v !== '');
-}

@@ -3,10 +3,8 @@ import {
   composeCommand,
   configSubcommand,
   downSubcommand,
-  logsSubcommand,
   pullSubcommand,
   restartSubcommand,
-  startSubcommand,
   stopSubcommand,
   upSubcommand,
   type ComposeProject,
@@ -80,25 +78,12 @@ describe('subcommands', () => {
     expect(pullSubcommand()).toEqual(['pull', '--quiet']);
     expect(upSubcommand()).toEqual(['up', '--detach', '--remove-orphans']);
     expect(stopSubcommand()).toEqual(['stop']);
-    expect(startSubcommand()).toEqual(['start']);
     expect(restartSubcommand()).toEqual(['restart']);
   });
 
   it('removes volumes on down only when asked', () => {
     expect(downSubcommand(false)).toEqual(['down', '--remove-orphans']);
     expect(downSubcommand(true)).toEqual(['down', '--remove-orphans', '--volumes']);
-  });
-
-  it('asks for the last lines of the named services without colour', () => {
-    expect(logsSubcommand(['web', 'db'], 50)).toEqual([
-      'logs',
-      '--no-color',
-      '--tail',
-      '50',
-      'web',
-      'db',
-    ]);
-    expect(logsSubcommand([], 10)).toEqual(['logs', '--no-color', '--tail', '10']);
   });
 
   it('returns a fresh array each time', () => {

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   PROJECT_LABEL,
-  inspectContainersCommand,
   inspectImagesCommand,
-  projectContainersCommand,
   releaseImageTag,
   tagImagesCommand,
   untagImagesCommand,
@@ -128,32 +126,9 @@ describe('tagImagesCommand', () => {
   });
 });
 
-describe('container commands', () => {
-  it('lists a project by its compose label', () => {
-    expect(projectContainersCommand('shop')).toEqual([
-      'docker',
-      'ps',
-      '--all',
-      '--no-trunc',
-      '--filter',
-      `label=${PROJECT_LABEL}=shop`,
-      '--format',
-      '{{.ID}}',
-    ]);
+describe('PROJECT_LABEL', () => {
+  it('is the label every compose version puts on a project', () => {
     expect(PROJECT_LABEL).toBe('com.docker.compose.project');
-  });
-
-  it('inspects containers as JSON, after --', () => {
-    expect(inspectContainersCommand(['a', 'b'])).toEqual([
-      'docker',
-      'container',
-      'inspect',
-      '--format',
-      '{{json .}}',
-      '--',
-      'a',
-      'b',
-    ]);
   });
 });
 

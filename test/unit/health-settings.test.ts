@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import {
-  healthSecrets,
   parseHeaderLines,
   parseHealthSettings,
   parseStatusRanges,
@@ -244,12 +243,5 @@ describe('parseHealthSettings', () => {
     ['containers', '1'],
   ])('refuses %s %j', (input, value) => {
     configError(() => parse({ [input]: value }), input);
-  });
-});
-
-describe('healthSecrets', () => {
-  it('is every non-empty header value', () => {
-    const settings = parse({ headers: 'Authorization: Bearer abc\nX-Empty:\nX-Key: k1' });
-    expect(healthSecrets(settings)).toEqual(['Bearer abc', 'k1']);
   });
 });
