@@ -14,6 +14,7 @@ import type {
   TargetFile,
 } from './runner.js';
 import { describeCommand } from './describe-command.js';
+import { holdUntilReady } from './hold-until-ready.js';
 
 /**
  * `transport: local`: the same argument arrays, run on this machine without a
@@ -67,52 +68,25 @@ export class LocalRunner implements Runner {
   }
 
   async hold(argv: readonly string[], readyLine: string, heartbeatMs = 0): Promise<HeldProcess> {
-    const startedAt = Date.now();
     const child = this.spawnArgv(argv);
     child.stdin.on('error', () => undefined);
-    let stdout = '';
-    let stderr = '';
-    const exited = new Promise<number | null>((done) => {
+    const ended = new Promise<number | null>((done) => {
       child.on('error', () => done(127));
       child.on('close', (exitCode) => done(exitCode));
     });
-    return new Promise((resolvePromise, reject) => {
-      let ready = false;
-      let heartbeat: NodeJS.Timeout | undefined;
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-        if (!ready && stdout.split('\n').includes(readyLine)) {
-          ready = true;
-          this.onCommand(describeCommand(argv), {
-            stdout,
-            stderr,
-            code: 0,
-            durationMs: Date.now() - startedAt,
-          });
-          if (heartbeatMs > 0) {
-            heartbeat = setInterval(() => child.stdin.write('\n'), heartbeatMs);
-            heartbeat.unref();
-          }
-          resolvePromise({
-            release: async () => {
-              clearInterval(heartbeat);
-              child.stdin.end();
-              await exited;
-            },
-          });
-        }
-      });
-      void exited.then((code) => {
-        clearInterval(heartbeat);
-        if (ready) return;
-        try {
-          settle(argv, { okCodes: [] }, 0, code, stdout, stderr, startedAt);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    return holdUntilReady(
+      argv,
+      readyLine,
+      heartbeatMs,
+      {
+        stdout: child.stdout,
+        stderr: child.stderr,
+        write: (data) => child.stdin.write(data),
+        end: () => child.stdin.end(),
+        ended,
+      },
+      this.onCommand,
+    );
   }
 
   async writeFiles(files: readonly TargetFile[]): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   TargetFile,
 } from './runner.js';
 import { describeCommand } from './describe-command.js';
+import { holdUntilReady } from './hold-until-ready.js';
 import { toCommandLine } from './shell-quote.js';
 
 /** OpenSSH's default MaxSessions is 10; one is the lock, keep a margin. */
@@ -131,49 +132,21 @@ export class SshRunner implements Runner {
   }
 
   async hold(argv: readonly string[], readyLine: string, heartbeatMs = 0): Promise<HeldProcess> {
-    const commandLine = toCommandLine(argv);
-    const startedAt = Date.now();
-    const { channel, exitCode } = await this.openExec(commandLine);
-    return new Promise((resolve, reject) => {
-      let stdout = '';
-      let stderr = '';
-      let ready = false;
-      let heartbeat: NodeJS.Timeout | undefined;
-      const closed = new Promise<void>((done) => channel.on('close', () => done()));
-      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      channel.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-        if (!ready && stdout.split('\n').includes(readyLine)) {
-          ready = true;
-          this.onCommand(describeCommand(argv), {
-            stdout,
-            stderr,
-            code: 0,
-            durationMs: Date.now() - startedAt,
-          });
-          if (heartbeatMs > 0) {
-            heartbeat = setInterval(() => channel.write('\n'), heartbeatMs);
-            heartbeat.unref();
-          }
-          resolve({
-            release: async () => {
-              clearInterval(heartbeat);
-              channel.end();
-              await closed;
-            },
-          });
-        }
-      });
-      channel.on('close', () => {
-        clearInterval(heartbeat);
-        if (ready) return;
-        try {
-          settle(argv, { okCodes: [] }, 0, exitCode(), stdout, stderr, startedAt);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    const { channel, exitCode } = await this.openExec(toCommandLine(argv));
+    const ended = new Promise<number | null>((done) => channel.on('close', () => done(exitCode())));
+    return holdUntilReady(
+      argv,
+      readyLine,
+      heartbeatMs,
+      {
+        stdout: channel,
+        stderr: channel.stderr,
+        write: (data) => channel.write(data),
+        end: () => channel.end(),
+        ended,
+      },
+      this.onCommand,
+    );
   }
 
   private getSftp(): Promise<SFTPWrapper> {
