@@ -1,18 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import { parseOutputFile, type ActionRun } from './run-action.js';
+import { parseOutputFile, runnerEnvironment, type ActionRun } from './run-action.js';
 import { target } from './target.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-interface ActionYaml {
-  inputs?: Record<string, { default?: string }>;
-  runs: { main: string };
-}
 
 /** What the test may do to the running job from inside `onLine`. */
 export interface JobControl {
@@ -52,43 +42,12 @@ export async function runActionStreaming(
   inputs: Record<string, string>,
   options: StreamingOptions = {},
 ): Promise<StreamingRun> {
-  const yamlPath = join(ROOT, 'actions', action, 'action.yml');
-  const definition = parse(readFileSync(yamlPath, 'utf8')) as ActionYaml;
-  const dir = mkdtempSync(join(tmpdir(), 'berth-fault-'));
-  const files = {
-    GITHUB_OUTPUT: join(dir, 'output'),
-    GITHUB_STATE: join(dir, 'state'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-    GITHUB_ENV: join(dir, 'env'),
-    GITHUB_PATH: join(dir, 'path'),
-  };
-  for (const file of Object.values(files)) writeFileSync(file, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    RUNNER_TEMP: dir,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: options.workspace ?? dir,
-    GITHUB_REPOSITORY: 'acme/shop',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '1001',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_SHA: 'a'.repeat(40),
-    GITHUB_REF: 'refs/tags/v1.0.0',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'push',
-    ...files,
-    ...options.env,
-  };
-  for (const [name, spec] of Object.entries(definition.inputs ?? {})) {
-    const value = inputs[name] ?? spec.default;
-    if (value !== undefined && !String(value).includes('${{'))
-      env[`INPUT_${name.toUpperCase()}`] = String(value);
-  }
-  for (const [name, value] of Object.entries(inputs)) {
-    if (!(name in (definition.inputs ?? {}))) throw new Error(`${action} has no input '${name}'`);
-    env[`INPUT_${name.toUpperCase()}`] = value;
-  }
+  const { env, dir, files, definition, yamlPath } = runnerEnvironment(
+    action,
+    inputs,
+    options,
+    'berth-fault-',
+  );
   const started = Date.now();
   // BERTH_TEST_DIST points at another build of the bundles (e.g. a private one while dist/ is rebuilt).
   const script = process.env.BERTH_TEST_DIST

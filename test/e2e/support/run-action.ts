@@ -19,7 +19,7 @@ export interface ActionRun {
   readonly annotations: string[];
 }
 
-interface ActionYaml {
+export interface ActionYaml {
   inputs?: Record<string, { default?: string }>;
   runs: { main: string; post?: string; 'post-if'?: string };
 }
@@ -78,19 +78,29 @@ export interface RunOptions {
   readonly onSpawn?: (pid: number) => void;
 }
 
+/** The files and environment the Actions runner gives a step. */
+export interface RunnerEnvironment {
+  readonly env: NodeJS.ProcessEnv;
+  /** A fresh temporary directory holding the GITHUB_* files (the default workspace). */
+  readonly dir: string;
+  readonly files: { readonly GITHUB_OUTPUT: string; readonly GITHUB_STEP_SUMMARY: string };
+  readonly definition: ActionYaml;
+  readonly yamlPath: string;
+}
+
 /**
- * Runs an action's dist bundle the way the Actions runner does: every input
- * as INPUT_<NAME> (upper-cased, hyphens kept) with action.yml defaults
- * filled in, the GITHUB_* files, main then post, under Node 24.
+ * Every input as INPUT_<NAME> (upper-cased, hyphens kept) with the
+ * action.yml defaults filled in, and the GITHUB_* variables and files.
  */
-export async function runAction(
+export function runnerEnvironment(
   action: string,
   inputs: Record<string, string>,
-  options: RunOptions = {},
-): Promise<ActionRun> {
+  options: { readonly workspace?: string; readonly env?: Record<string, string> },
+  tempPrefix: string,
+): RunnerEnvironment {
   const yamlPath = actionYamlPath(action);
   const definition = parse(readFileSync(yamlPath, 'utf8')) as ActionYaml;
-  const dir = mkdtempSync(join(tmpdir(), 'berth-run-'));
+  const dir = mkdtempSync(join(tmpdir(), tempPrefix));
   const files = {
     GITHUB_OUTPUT: join(dir, 'output'),
     GITHUB_STATE: join(dir, 'state'),
@@ -125,6 +135,25 @@ export async function runAction(
     if (!(name in (definition.inputs ?? {}))) throw new Error(`${action} has no input '${name}'`);
     env[`INPUT_${name.toUpperCase()}`] = value;
   }
+  return { env, dir, files, definition, yamlPath };
+}
+
+/**
+ * Runs an action's dist bundle the way the Actions runner does: every input
+ * as INPUT_<NAME> (upper-cased, hyphens kept) with action.yml defaults
+ * filled in, the GITHUB_* files, main then post, under Node 24.
+ */
+export async function runAction(
+  action: string,
+  inputs: Record<string, string>,
+  options: RunOptions = {},
+): Promise<ActionRun> {
+  const { env, dir, files, definition, yamlPath } = runnerEnvironment(
+    action,
+    inputs,
+    options,
+    'berth-run-',
+  );
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 170_000;
   const cwd = options.workspace ?? dir;
